@@ -1,0 +1,1 @@
+"""The bottom layer shared by every package: settings and Vietnamese text handling."""

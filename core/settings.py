@@ -1,0 +1,129 @@
+"""One settings object, read from ``DONTHU_*`` environment variables, for the web app, the workers and the CLI."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+CHANNELS = ("post", "in_person", "reception", "agency", "email", "press", "deputy")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"DONTHU_{name}")
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError as exc:
+        raise ValueError(f"DONTHU_{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Build it with :func:`load_settings`; tests use :meth:`with_overrides`."""
+
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: use the private redis-server started by ``donthu run`` (or the local default)
+    search_url: str = "fts5:"
+    ocr_lang: str = "vie"
+    ocr_dpi: int = 300
+    secret_key: str = field(default="", repr=False)
+    admin_password: str | None = field(default=None, repr=False)
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 200
+    max_image_pixels: int = 60_000_000  # ~A3 at 600 dpi; larger is treated as a decompression bomb
+    job_timeout: int = 600  # seconds for one page job
+    job_retries: int = 3
+    max_page_attempts: int = 5  # a page whose worker died this many times is failed, not retried forever
+    sweep_interval: int = 60
+    stale_after: int = 900  # seconds without progress before the sweeper re-queues a letter
+    workers: int = 0  # 0: one per core
+    queue_name: str = "donthu"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def private_redis_socket(self) -> Path:
+        return self.data_dir / "run" / "redis.sock"
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The configured Redis, else the private one ``donthu run`` started, else the local default port."""
+        if self.redis_url:
+            return self.redis_url
+        if self.private_redis_socket.exists():
+            return f"unix://{self.private_redis_socket}"
+        return "redis://127.0.0.1:6379/0"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    def as_env(self) -> dict[str, str]:
+        """The ``DONTHU_*`` variables that rebuild these settings in a child process."""
+        env: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            env[f"DONTHU_{f.name.upper()}"] = str(value)
+        return env
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The configured key, else one generated once and kept in the data dir so sessions survive restarts."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(key)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return key
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (``DONTHU_DATA_DIR`` defaults to ``./var``)."""
+    data_dir = Path(_env("DATA_DIR", "var")).expanduser().resolve()
+    database_url = _env("DATABASE_URL") or f"sqlite:///{data_dir / 'donthu.db'}"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=_env("REDIS_URL"),
+        search_url=_env("SEARCH_URL", "fts5:"),
+        ocr_lang=_env("OCR_LANG", "vie"),
+        ocr_dpi=_int("OCR_DPI", 300),
+        secret_key=_secret_key(data_dir),
+        admin_password=_env("ADMIN_PASSWORD"),
+        max_upload_bytes=_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+        max_pages=_int("MAX_PAGES", 200),
+        max_image_pixels=_int("MAX_IMAGE_PIXELS", 60_000_000),
+        job_timeout=_int("JOB_TIMEOUT", 600),
+        job_retries=_int("JOB_RETRIES", 3),
+        max_page_attempts=_int("MAX_PAGE_ATTEMPTS", 5),
+        sweep_interval=_int("SWEEP_INTERVAL", 60),
+        stale_after=_int("STALE_AFTER", 900),
+        workers=_int("WORKERS", 0),
+        queue_name=_env("QUEUE_NAME", "donthu"),
+        host=_env("HOST", "127.0.0.1"),
+        port=_int("PORT", 8000),
+    )

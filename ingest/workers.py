@@ -1,0 +1,83 @@
+"""The worker supervisor behind ``donthu worker`` and ``donthu run``: N RQ worker processes, restarted when
+they die, and the sweeper on start and every ``sweep_interval`` seconds."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from ingest.services import Services
+from ingest.sweeper import sweep
+
+log = logging.getLogger(__name__)
+
+
+class WorkerSupervisor:
+    def __init__(self, svc: Services, count: int, *, env: dict[str, str] | None = None) -> None:
+        self.svc = svc
+        self.count = count
+        self.env = {**os.environ, **svc.settings.as_env(), **(env or {}), "OMP_THREAD_LIMIT": "1"}
+        self.procs: list[subprocess.Popen] = []
+        self.stopping = threading.Event()
+
+    def _spawn(self) -> subprocess.Popen:
+        # each worker leads its own process group, so stopping it also stops its work-horse
+        return subprocess.Popen([sys.executable, "-m", "ingest.rq_worker"], env=self.env, start_new_session=True)
+
+    def sweep_once(self) -> None:
+        try:
+            sweep(self.svc)
+        except Exception as exc:  # Redis or the database is down: try again next round
+            log.warning("sweep failed: %s", exc)
+
+    def run(self) -> None:
+        """Run until ``stop()`` (or SIGINT/SIGTERM when called from the main thread)."""
+        self.procs = [self._spawn() for _ in range(self.count)]
+        log.info("started %d workers: %s", self.count, [p.pid for p in self.procs])
+        self.sweep_once()
+        next_sweep = time.monotonic() + self.svc.settings.sweep_interval
+        failures: dict[int, int] = {}
+        while not self.stopping.wait(0.5):
+            restarted = False
+            for i, proc in enumerate(self.procs):
+                if proc.poll() is not None:
+                    failures[i] = failures.get(i, 0) + 1
+                    log.warning("worker %s exited with %s; restarting", proc.pid, proc.returncode)
+                    time.sleep(min(10, 0.5 * failures[i]))  # back off while Redis is away
+                    self.procs[i] = self._spawn()
+                    restarted = True
+            if restarted or time.monotonic() >= next_sweep:
+                self.sweep_once()
+                next_sweep = time.monotonic() + self.svc.settings.sweep_interval
+        self._terminate()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _terminate(self, timeout: float = 15) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)  # RQ: warm shutdown, the current job finishes
+        deadline = time.monotonic() + timeout
+        for proc in self.procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # its page is re-queued by the next sweep
+                proc.wait()
+
+
+def run_supervisor(svc: Services, count: int) -> None:
+    supervisor = WorkerSupervisor(svc, count)
+
+    def handle(signum, _frame):  # noqa: ANN001
+        supervisor.stop()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    supervisor.run()

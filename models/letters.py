@@ -1,0 +1,98 @@
+"""Letters (one registered file each) and their pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+# received: on disk and registered, no job queued yet; queued: jobs waiting; ocr_running: pages being read;
+# ocr_done: text assembled (later stages record themselves in ``stages``); failed: see ``error``.
+LETTER_STATUSES = ("received", "queued", "ocr_running", "ocr_done", "failed")
+PAGE_STATUSES = ("pending", "queued", "running", "done", "failed")
+
+
+class RegisterCounter(Base):
+    """The last register number ("số đến") given in each year."""
+
+    __tablename__ = "register_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class Letter(Base):
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("register_year", "register_seq", name="uq_letters_register"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_year: Mapped[int] = mapped_column(Integer, nullable=False)
+    register_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    register_no: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    received_date: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False, default="post")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received", index=True)
+
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    storage_path: Mapped[str] = mapped_column(String(255), nullable=False)  # relative to the data dir
+    upload_count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    pages_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    full_text: Mapped[str | None] = mapped_column(Text)
+    text_source: Mapped[str | None] = mapped_column(String(16))  # ocr | pdf_text | mixed | plain
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    stages: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # True once every registered post-OCR stage is done; a migration that adds a stage resets it to False
+    stages_done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="letter", order_by="Page.index", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_settled(self) -> bool:
+        """True once no more work is due: the text is assembled or the letter failed."""
+        return self.status in ("ocr_done", "failed")
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("letter_id", "index", name="uq_pages_letter_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True)
+    index: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    source: Mapped[str | None] = mapped_column(String(16))  # ocr | pdf_text | text
+    text: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    rotation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # degrees applied, clockwise
+    skew: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)  # degrees corrected
+    words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # [{text, conf, box: [x, y, w, h]}]
+    image_path: Mapped[str | None] = mapped_column(String(255))  # relative to the data dir
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(128))  # "host:pid" of the process reading it
+    seconds: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    letter: Mapped[Letter] = relationship(back_populates="pages")

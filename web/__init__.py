@@ -1,0 +1,1 @@
+"""Flask app factory, blueprints, templates, JSON API and the ``donthu`` CLI."""

@@ -1,0 +1,289 @@
+"""The ``donthu`` command line. Commands call the same service functions the jobs and views call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+from core.settings import CHANNELS
+from ingest.errors import DonthuError, IntakeError
+from ingest.services import Services
+
+
+def _svc() -> Services:
+    return Services.from_env()
+
+
+def _emit(obj: dict) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Data folder (overrides DONTHU_DATA_DIR).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+def main(data_dir: str | None, verbose: bool) -> None:
+    """Donthu: tiếp nhận, phân loại, tra cứu và theo dõi đơn thư."""
+    if data_dir:
+        os.environ["DONTHU_DATA_DIR"] = str(Path(data_dir).resolve())
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database and seed the agency catalog."""
+    from web.bootstrap import prepare_database
+
+    prepare_database(_svc())
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--channel", type=click.Choice(CHANNELS), default="post", show_default=True)
+@click.option("--received", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date received (default today).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option("--wait", is_flag=True, help="Wait until each letter is read (or failed) by the workers.")
+@click.option("--sync", is_flag=True, help="Run the whole pipeline in this process, without Redis.")
+@click.option("--timeout", type=float, default=900, show_default=True, help="Seconds to wait with --wait.")
+def ingest(files: tuple[str, ...], channel: str, received, as_json: bool, wait: bool, sync: bool,
+           timeout: float) -> None:
+    """Register FILES in the order given and queue them for reading."""
+    from ingest.dispatch import dispatch_new_letter
+    from ingest.intake import register_file
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    received_date: date | None = received.date() if received else None
+    outcomes: list[dict] = []
+    refused = False
+    for name in files:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            result = register_file(svc, data, name, channel=channel, received=received_date, actor="cli")
+        except (IntakeError, OSError) as exc:
+            refused = True
+            message = exc.message if isinstance(exc, IntakeError) else f"cannot read file: {exc.strerror or exc}"
+            outcome = {"file": name, "error": message}
+            if isinstance(exc, IntakeError):
+                outcome["code"] = exc.code
+            outcomes.append(outcome)
+            if not (wait or sync):
+                _print_outcome(outcome, as_json)
+            continue
+        if result.duplicate_of is None:
+            dispatch_new_letter(svc, result.letter_id, result.job_id, sync=sync)
+        outcome = {"file": name, **result.as_dict()}
+        outcomes.append(outcome)
+        if not (wait or sync):
+            _print_outcome(outcome, as_json)
+    failed = False
+    if wait or sync:
+        for outcome in outcomes:
+            if "letter_id" in outcome:
+                letter_id = outcome["letter_id"]
+                outcome["status"] = _current_status(svc, letter_id) if sync else _wait_settled(svc, letter_id, timeout)
+                failed = failed or outcome["status"] == "failed"
+            _print_outcome(outcome, as_json)
+    sys.exit(1 if refused else (2 if failed else 0))
+
+
+def _print_outcome(outcome: dict, as_json: bool) -> None:
+    if as_json:
+        _emit(outcome)
+    elif "error" in outcome:
+        click.echo(f"REFUSED  {outcome['file']}: {outcome['error']}", err=True)
+    else:
+        dup = f"  (same file as letter {outcome['duplicate_of']})" if outcome["duplicate_of"] else ""
+        click.echo(f"{outcome['register_no']}  letter {outcome['letter_id']}  {outcome['status']}  "
+                   f"{outcome['file']}{dup}")
+
+
+def _current_status(svc: Services, letter_id: int) -> str | None:
+    from models import Letter
+
+    with svc.db.read() as session:
+        letter = session.get(Letter, letter_id)
+        return letter.status if letter else None
+
+
+def _wait_settled(svc: Services, letter_id: int, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = _current_status(svc, letter_id) or "missing"
+        if status in ("ocr_done", "failed", "missing") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.5)
+
+
+@main.command()
+@click.argument("letter_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def status(letter_id: int, as_json: bool) -> None:
+    """Show a letter's progress through the pipeline."""
+    from web.letter_status import letter_status
+
+    info = letter_status(_svc(), letter_id)
+    if info is None:
+        raise click.ClickException(f"letter {letter_id} does not exist")
+    if as_json:
+        _emit(info)
+        return
+    click.echo(f"{info['register_no']}  {info['status']}  pages {info['pages_done']}/{info['page_count']}")
+    for page in info["pages"]:
+        extra = f"  {page['error']}" if page.get("error") else ""
+        click.echo(f"  page {page['index'] + 1}: {page['status']}{extra}")
+    for name, stage in info["stages"].items():
+        click.echo(f"  stage {name}: {stage.get('status')}")
+    if info["error"]:
+        click.echo(f"  error: {info['error']}")
+
+
+@main.command()
+@click.argument("letter_ids", nargs=-1, type=int, required=True)
+@click.option("--sync", is_flag=True, help="Re-run in this process, without Redis.")
+def retry(letter_ids: tuple[int, ...], sync: bool) -> None:
+    """Re-run failed letters (their failed pages or stages)."""
+    from ingest.dispatch import InlineDispatcher, RQDispatcher
+    from ingest.pipeline import retry_letter
+
+    svc = _svc()
+    dispatch = InlineDispatcher(svc) if sync else RQDispatcher(svc)
+    for letter_id in letter_ids:
+        try:
+            again = retry_letter(svc, dispatch, letter_id)
+        except DonthuError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"letter {letter_id}: {'queued again' if again else 'not failed, nothing to do'}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def sweep(as_json: bool) -> None:
+    """Re-queue letters whose job vanished (worker killed, Redis restarted)."""
+    from ingest.sweeper import sweep as run_sweep
+
+    report = run_sweep(_svc())
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        click.echo(f"re-queued {len(report.letters_queued)} letters, {len(report.pages_queued)} pages, "
+                   f"{len(report.stages_queued)} stage runs; assembled {len(report.assembled)}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--jobs", type=int, default=0, help="Pages read in parallel (default: one per core).")
+def ocr(file: str, as_json: bool, jobs: int) -> None:
+    """Read FILE in this process without storing it."""
+    from ingest.ocr_file import ocr_file
+
+    svc = _svc()
+    data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    try:
+        pages = ocr_file(data, file, svc.settings, jobs=jobs or svc.settings.worker_count)
+    except DonthuError as exc:
+        raise click.ClickException(exc.message) from exc
+    text = "\n\n".join(p.text for p in pages).strip()
+    if as_json:
+        _emit({"pages": [p.as_json() for p in pages], "text": text})
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--count", "-n", type=int, default=0, help="Worker processes (default: one per core).")
+def worker(count: int) -> None:
+    """Run the background workers (and the sweeper) until stopped."""
+    from ingest.workers import run_supervisor
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    run_supervisor(svc, count or svc.settings.worker_count)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--channel", type=click.Choice(CHANNELS), default="post", show_default=True)
+@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between scans.")
+@click.option("--once", is_flag=True, help="Handle the files present now, then exit.")
+@click.option("--sync", is_flag=True, help="Read each file in this process, without Redis.")
+def watch(folder: str, channel: str, interval: float, once: bool, sync: bool) -> None:
+    """Register every file a scanner drops into FOLDER; move it to done/ or failed/."""
+    from ingest.watch import FolderWatcher
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    watcher = FolderWatcher(svc, Path(folder), channel=channel, sync=sync)
+    if once:
+        for line in watcher.scan_once(settle_seconds=0):
+            click.echo(line)
+        return
+    watcher.run(interval, echo=click.echo)
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Load sample letters.")
+@click.option("--port", type=int, help="Port of the web app (default DONTHU_PORT or 8000).")
+@click.option("--host", help="Address of the web app (default 127.0.0.1).")
+@click.option("--workers", type=int, default=0, help="Worker processes (default: one per core).")
+@click.option("--web-workers", type=int, default=2, show_default=True)
+def run(demo: bool, port: int | None, host: str | None, workers: int, web_workers: int) -> None:
+    """Run the whole system: database, Redis, workers and the web app."""
+    from web.runner import run_system
+
+    if port:
+        os.environ["DONTHU_PORT"] = str(port)
+    if host:
+        os.environ["DONTHU_HOST"] = host
+    sys.exit(run_system(_svc(), demo=demo, workers=workers, web_workers=web_workers))
+
+
+@main.group()
+def user() -> None:
+    """Manage staff accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["clerk", "reviewer", "officer", "leader", "admin"]), required=True)
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--password", help="Password (default: generated and printed).")
+@click.option("--token", is_flag=True, help="Also issue a personal API token and print it.")
+def user_create(email: str, role: str, full_name: str, password: str | None, token: bool) -> None:
+    """Create a user."""
+    import secrets
+
+    from web.accounts import create_user, issue_token
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    with svc.db.write() as session:
+        try:
+            account = create_user(session, email, password, role, full_name=full_name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        api_token = issue_token(session, account, "cli") if token else None
+    click.echo(f"created {account.email} ({role})")
+    if generated:
+        click.echo(f"password: {password}")
+    if api_token:
+        click.echo(api_token)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Vietnamese labels for codes shown in pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+STATUS = {
+    "received": "Đã tiếp nhận",
+    "queued": "Chờ xử lý",
+    "ocr_running": "Đang nhận dạng",
+    "ocr_done": "Đã nhận dạng",
+    "failed": "Lỗi",
+}
+CHANNEL = {
+    "post": "Bưu điện",
+    "in_person": "Nộp trực tiếp",
+    "reception": "Tiếp công dân",
+    "agency": "Cơ quan chuyển đến",
+    "email": "Thư điện tử",
+    "press": "Báo chí",
+    "deputy": "Đại biểu dân cử",
+}
+SOURCE = {"ocr": "Nhận dạng (OCR)", "pdf_text": "Lớp chữ PDF", "text": "Văn bản", "plain": "Văn bản",
+          "mixed": "Hỗn hợp"}
+ROLE = {"clerk": "Văn thư", "reviewer": "Người duyệt", "officer": "Chuyên viên", "leader": "Lãnh đạo",
+        "admin": "Quản trị"}
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, the way Vietnamese offices write dates."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")

@@ -1,0 +1,84 @@
+"""Pages: the list of letters with live status, the upload form, and each letter's pages beside its text."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from sqlalchemy import func, select
+
+from core.settings import CHANNELS
+from ingest.errors import IntakeError
+from models import Letter, Page
+from web.app import services
+from web.auth import login_required
+from web.uploads import parse_received, register_uploads
+
+letters = Blueprint("letters", __name__)
+PAGE_SIZE = 50
+
+
+def _letter_page(status: str | None, page: int) -> tuple[list[Letter], int]:
+    with services().db.read() as db:
+        query = select(Letter)
+        count = select(func.count(Letter.id))
+        if status:
+            query, count = query.where(Letter.status == status), count.where(Letter.status == status)
+        total = db.scalar(count) or 0
+        rows = db.scalars(query.order_by(Letter.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        return list(rows), total
+
+
+@letters.route("/")
+@login_required
+def index():  # noqa: ANN201
+    return redirect(url_for("letters.list_letters"))
+
+
+@letters.route("/letters")
+@login_required
+def list_letters():  # noqa: ANN201
+    status = request.args.get("status") or None
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = _letter_page(status, page)
+    template = "_letter_rows.html" if request.headers.get("HX-Request") else "letters.html"
+    return render_template(template, letters=rows, total=total, page=page, status=status, page_size=PAGE_SIZE,
+                           busy=any(not r.is_settled for r in rows))
+
+
+@letters.route("/letters/upload", methods=["GET", "POST"])
+@login_required
+def upload():  # noqa: ANN201
+    if request.method == "POST":
+        files = [f for f in request.files.getlist("files") if f and f.filename]
+        if not files:
+            flash("Chưa chọn tệp nào.", "error")
+            return render_template("upload.html", channels=CHANNELS), 400
+        try:
+            outcomes = register_uploads(services(), files, request.form.get("channel", "post"),
+                                        parse_received(request.form.get("received")), g.user.id, "web")
+        except IntakeError as exc:
+            flash(exc.message_vi, "error")
+            return render_template("upload.html", channels=CHANNELS), 400
+        return render_template("upload_result.html", outcomes=outcomes)
+    return render_template("upload.html", channels=CHANNELS)
+
+
+@letters.route("/letters/<int:letter_id>")
+@login_required
+def show(letter_id: int):  # noqa: ANN201
+    with services().db.read() as db:
+        letter = db.get(Letter, letter_id)
+        if letter is None:
+            abort(404)
+        pages = list(letter.pages)
+    return render_template("letter.html", letter=letter, pages=pages)
+
+
+@letters.route("/letters/<int:letter_id>/pages/<int:index>.png")
+@login_required
+def page_image(letter_id: int, index: int):  # noqa: ANN201
+    with services().db.read() as db:
+        page = db.scalar(select(Page).where(Page.letter_id == letter_id, Page.index == index))
+        if page is None or not page.image_path:
+            abort(404)
+        path = services().store.path(page.image_path)
+    return send_file(path, mimetype="image/png", max_age=3600)
