@@ -94,9 +94,11 @@ def binarise_thumbnail(gray: np.ndarray, long_side: int = ANALYSIS_LONG_SIDE) ->
     Area averaging before Otsu also averages away pixel noise and JPEG ringing. Components too big
     to be text (scanner borders, photos, stamps) are dropped, since they would dominate the profiles.
     """
-    factor = min(1.0, long_side / max(gray.shape))
-    small = gray if factor == 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    lo, hi = np.percentile(small, (1, 99.5))
+    # An integer reduction keeps cv2's fast area-averaging path (3x faster than a fractional one).
+    step = max(1, math.ceil(max(gray.shape) / long_side))
+    factor = 1.0 / step
+    small = gray if step == 1 else cv2.resize(gray, (gray.shape[1] // step, gray.shape[0] // step), interpolation=cv2.INTER_AREA)
+    lo, hi = _percentiles(small, (0.01, 0.995))
     if hi - lo < 40:  # no contrast at all: a blank or uniformly dark page
         return np.zeros(small.shape, dtype=bool), factor
     _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
@@ -107,6 +109,12 @@ def binarise_thumbnail(gray: np.ndarray, long_side: int = ANALYSIS_LONG_SIDE) ->
     if too_big.any():
         mask[np.isin(labels, np.flatnonzero(too_big))] = 0
     return mask > 0, factor
+
+
+def _percentiles(gray: np.ndarray, fractions: tuple[float, ...]) -> list[int]:
+    """Grey-level percentiles of a uint8 image from its histogram (np.percentile sorts: 10x slower)."""
+    cumulative = np.cumsum(cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel())
+    return [int(np.searchsorted(cumulative, f * cumulative[-1])) for f in fractions]
 
 
 def _profile(xs: np.ndarray, ys: np.ndarray, angle: float) -> np.ndarray:

@@ -95,8 +95,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
 
     def session(self) -> Session:
         """A plain session for callers that manage their own transaction (web requests)."""

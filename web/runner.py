@@ -48,6 +48,7 @@ def run_system(svc: Services, *, demo: bool, workers: int, web_workers: int) -> 
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--threads", "4", "--bind", bind,
          "--access-logfile", str(settings.data_dir / "run" / "access.log"), "--graceful-timeout", "10",
+         "--control-socket", str(settings.data_dir / "run" / "gunicorn.ctl"),
          "web.wsgi:app"],
         env=env, start_new_session=True,
     )

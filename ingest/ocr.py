@@ -1,0 +1,199 @@
+"""OCR of one page image with Tesseract (through pytesseract), after :mod:`ingest.cleanup`.
+
+Tesseract runs once per page in the normal case: ``image_to_data`` (TSV) gives words, boxes and
+confidences, and the text is rebuilt from its block/paragraph/line numbers. Only when that pass
+comes back weak (low confidence on a page that clearly has text) and the cheap orientation guess was
+unsure does it pay for Tesseract's own orientation detection (OSD) and a second pass.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pytesseract
+from PIL import Image
+
+from ingest.cleanup import CleanPage, clean_page
+
+__all__ = ["OCRError", "PageOCR", "ocr_image", "tesseract_available"]
+
+TIMEOUT_SECONDS = 180  # a pathological page must not hold a worker forever
+LOW_CONFIDENCE = 60.0  # mean word confidence of a readable page is ~90; garbage is well under 60
+UNSURE_LINES = 0.5  # analyse_layout line_confidence below this: 0/90 decision was close
+UNSURE_UPDOWN = 0.12  # analyse_layout updown_confidence below this: 0/180 decision was close
+MIN_OSD_CONFIDENCE = 2.0  # Tesseract's orientation confidence worth acting on
+# Uncompressed TIFF is the cheapest format for Tesseract (Leptonica) to read; PNG costs ~60 ms more.
+_TMP_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+class OCRError(Exception):
+    """Tesseract is missing, lacks the language data, crashed or timed out."""
+
+
+@dataclass
+class PageOCR:
+    text: str  # NFC page text: lines joined with "\n", paragraphs with a blank line
+    confidence: float  # mean word confidence 0..100 (words with conf >= 0), 0.0 when no words
+    rotation: int  # degrees clockwise applied to make the page upright: 0, 90, 180 or 270
+    skew: float  # degrees of skew corrected (counter-clockwise tilt removed), rounded to 0.1
+    words: list[dict]  # [{"text": "Nguyễn", "conf": 96.1, "box": [x, y, w, h]}] in the coordinates of `image`
+    image: Image.Image  # the cleaned, upright, deskewed page actually OCR'd
+    seconds: float  # wall time spent in ocr_image
+
+
+@lru_cache(maxsize=8)
+def _languages() -> frozenset[str]:
+    return frozenset(pytesseract.get_languages(config=""))
+
+
+def tesseract_available(lang: str = "vie") -> bool:
+    """True when the tesseract binary runs and has data for every language in ``lang`` ("vie+eng")."""
+    try:
+        pytesseract.get_tesseract_version()
+        installed = _languages()
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
+        _languages.cache_clear()
+        return False
+    return all(part in installed for part in lang.split("+"))
+
+
+def _raise_ocr_error(exc: Exception, lang: str) -> None:
+    """Translate pytesseract's exceptions into one :class:`OCRError` with an actionable message."""
+    if isinstance(exc, pytesseract.TesseractNotFoundError):
+        raise OCRError("tesseract is not installed or not on PATH (apt-get install tesseract-ocr)") from exc
+    message = str(exc)
+    if "Failed loading language" in message or "Error opening data file" in message:
+        packs = ", ".join(f"tesseract-ocr-{part}" for part in lang.split("+"))
+        raise OCRError(f"Tesseract language data for {lang!r} is missing (install {packs})") from exc
+    if isinstance(exc, RuntimeError) and "timeout" in message.lower():
+        raise OCRError(f"tesseract did not finish within {TIMEOUT_SECONDS} s") from exc
+    raise OCRError(f"tesseract failed: {message.strip() or type(exc).__name__}") from exc
+
+
+def _write_input(image: Image.Image, dpi: int) -> str:
+    fd, path = tempfile.mkstemp(prefix="donthu_ocr_", suffix=".tif", dir=_TMP_DIR)
+    os.close(fd)
+    image.save(path, format="TIFF", dpi=(dpi, dpi))
+    return path
+
+
+def _tesseract_data(image: Image.Image, lang: str, dpi: int) -> dict[str, list]:
+    """One Tesseract run over ``image``: the TSV rows as a dict of columns."""
+    path = _write_input(image, dpi)
+    try:
+        return pytesseract.image_to_data(
+            path,
+            lang=lang,
+            config=f"--psm 3 --dpi {dpi}",
+            output_type=pytesseract.Output.DICT,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, RuntimeError, OSError) as exc:
+        _raise_ocr_error(exc, lang)
+        raise  # unreachable: keeps type checkers honest
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _tesseract_osd_rotation(image: Image.Image, dpi: int) -> int | None:
+    """Clockwise turn Tesseract's OSD says the page still needs, or None when it is unsure."""
+    path = _write_input(image, dpi)
+    try:
+        osd = pytesseract.image_to_osd(
+            path, config=f"--psm 0 --dpi {dpi}", output_type=pytesseract.Output.DICT, timeout=TIMEOUT_SECONDS
+        )
+    except (pytesseract.TesseractError, RuntimeError):
+        return None  # OSD refuses pages with too little text; that is not an OCR failure
+    finally:
+        Path(path).unlink(missing_ok=True)
+    if float(osd.get("orientation_conf", 0.0)) < MIN_OSD_CONFIDENCE:
+        return None
+    return int(osd.get("rotate", 0)) % 360
+
+
+def _words_and_text(data: dict[str, list]) -> tuple[list[dict], str, float]:
+    """Words with boxes, the page text rebuilt from the layout numbers, and the mean confidence."""
+    words: list[dict] = []
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for i, raw in enumerate(data.get("text", [])):
+        text = unicodedata.normalize("NFC", str(raw)).strip()
+        conf = float(data["conf"][i])
+        if data["level"][i] != 5 or not text or conf < 0:
+            continue
+        words.append(
+            {
+                "text": text,
+                "conf": round(conf, 1),
+                "box": [int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i])],
+            }
+        )
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        lines.setdefault(key, []).append(text)
+    paragraphs: dict[tuple[int, int], list[str]] = {}
+    for (block, par, _line), line_words in lines.items():  # dicts keep Tesseract's reading order
+        paragraphs.setdefault((block, par), []).append(" ".join(line_words))
+    text = "\n\n".join("\n".join(par_lines) for par_lines in paragraphs.values())
+    confidence = sum(w["conf"] for w in words) / len(words) if words else 0.0
+    return words, text, confidence
+
+
+def _quality(words: list[dict], confidence: float) -> float:
+    """Comparable score of two readings of one page: confident words, not just confidence."""
+    return confidence * sum(len(w["text"]) for w in words)
+
+
+def _rotated(page: CleanPage, extra: int) -> CleanPage:
+    """``page`` turned a further ``extra`` degrees clockwise (skew is unchanged by quarter turns)."""
+    transpose = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+    return CleanPage(
+        image=page.image.transpose(transpose[extra]),
+        rotation=(page.rotation + extra) % 360,
+        skew=page.skew,
+        dpi=page.dpi,
+        scale=page.scale,
+        noise=page.noise,
+        layout=page.layout,
+    )
+
+
+def ocr_image(image: Image.Image, lang: str = "vie", dpi: int | None = None) -> PageOCR:
+    """Clean up ``image`` (orientation, skew, noise, resolution) and OCR it with Tesseract.
+
+    ``dpi`` is the resolution the caller knows (None: estimated from the glyphs). Raises
+    :class:`OCRError` when Tesseract is missing, lacks ``lang`` or fails.
+    """
+    started = time.perf_counter()
+    # Tesseract's OpenMP threads fight each other (and our parallel workers): one thread per
+    # process is several times faster overall. pytesseract passes os.environ to the subprocess.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    page = clean_page(image, dpi)
+    words, text, confidence = _words_and_text(_tesseract_data(page.image, lang, page.dpi))
+
+    if confidence < LOW_CONFIDENCE and not page.layout.blank and _orientation_unsure(page):
+        extra = _tesseract_osd_rotation(page.image, page.dpi)
+        if extra:
+            candidate = _rotated(page, extra)
+            alt_words, alt_text, alt_conf = _words_and_text(_tesseract_data(candidate.image, lang, candidate.dpi))
+            if _quality(alt_words, alt_conf) > _quality(words, confidence):
+                page, words, text, confidence = candidate, alt_words, alt_text, alt_conf
+
+    return PageOCR(
+        text=text,
+        confidence=round(confidence, 2),
+        rotation=page.rotation,
+        skew=round(page.skew, 1),
+        words=words,
+        image=page.image,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _orientation_unsure(page: CleanPage) -> bool:
+    layout = page.layout
+    return layout.line_confidence < UNSURE_LINES or layout.updown_confidence < UNSURE_UPDOWN
