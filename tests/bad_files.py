@@ -67,6 +67,6 @@ def bad_inputs(max_pages: int) -> list[tuple[str, bytes, str]]:
         ("truncated.jpg", truncated_jpeg(), "corrupt_image"),
         ("too_many_pages.pdf", small_pdf(max_pages + 1), "too_many_pages"),
         ("too_many_pages.tif", multipage_tiff(max_pages + 1), "too_many_pages"),
-        ("latin1.txt", "Kính gửi".encode("utf-8")[:3] + b"\xe9\xe8 abc", "bad_text_encoding"),
+        ("latin1.txt", "Kính gửi".encode()[:3] + b"\xe9\xe8 abc", "bad_text_encoding"),
         ("blank.txt", b"   \n\n  ", "empty_file"),
     ]

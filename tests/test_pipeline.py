@@ -60,7 +60,8 @@ def test_scanned_pdf_and_multipage_tiff_are_read_by_ocr(svc: Services) -> None:
     assert letter.ocr_confidence and letter.ocr_confidence > 80
     assert letter.pages[0].words and {"text", "conf", "box"} <= set(letter.pages[0].words[0])
     buf = io.BytesIO()
-    pages[0].save(buf, format="TIFF", save_all=True, append_images=pages[1:], dpi=(300, 300))
+    frames = [p.copy() for p in pages]  # fresh copies: Pillow carries the PDF save's encoder state otherwise
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], dpi=(300, 300))
     tiff = _ingest(svc, buf.getvalue(), "scan.tif")
     assert tiff.page_count == 2 and tiff.status == "ocr_done"
     assert cer(ground_truth(PAGE_TWO), tiff.pages[1].text) < 0.02
