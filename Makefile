@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie redis-server fonts-dejavu-core fonts-liberation2 poppler-utils chromium qpdf
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie redis-server fonts-dejavu-core fonts-liberation2 poppler-utils chromium ghostscript
 PG_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: setup system-packages run test test-fast bench lint clean

@@ -1,0 +1,1 @@
+"""Full-text search: the index interface, SQLite FTS5 and Elasticsearch backends, duplicate detection."""
