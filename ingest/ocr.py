@@ -173,6 +173,8 @@ def ocr_image(image: Image.Image, lang: str = "vie", dpi: int | None = None) -> 
     # process is several times faster overall. pytesseract passes os.environ to the subprocess.
     os.environ["OMP_THREAD_LIMIT"] = "1"
     page = clean_page(image, dpi)
+    if page.layout.blank:  # an empty page (a blank back side): no need to spend a second in Tesseract
+        return PageOCR("", 0.0, 0, 0.0, [], page.image, time.perf_counter() - started)
     words, text, confidence = _words_and_text(_tesseract_data(page.image, lang, page.dpi))
 
     if confidence < LOW_CONFIDENCE and not page.layout.blank and _orientation_unsure(page):

@@ -147,9 +147,7 @@ def _wrap(draw: ImageDraw.ImageDraw, paragraph: str, font: ImageFont.FreeTypeFon
     return lines
 
 
-def render_page(
-    text: str, dpi: int = 300, font: str = "DejaVuSans", size_pt: float = 12, seed: int = 0
-) -> Image.Image:
+def render_page(text: str, dpi: int = 300, font: str = "DejaVuSans", size_pt: float = 12, seed: int = 0) -> Image.Image:
     """Typeset ``text`` on a white A4 page (mode ``L``) at ``dpi``.
 
     Each line of ``text`` is a paragraph, word-wrapped between administrative margins. ``seed``
