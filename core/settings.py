@@ -15,6 +15,14 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    try:
+        return float(raw) if raw is not None else default
+    except ValueError as exc:
+        raise ValueError(f"DONTHU_{name} must be a number, got {raw!r}") from exc
+
+
 def _int(name: str, default: int) -> int:
     raw = _env(name)
     try:
@@ -45,12 +53,20 @@ class Settings:
     stale_after: int = 900  # seconds without progress before the sweeper re-queues a letter
     workers: int = 0  # 0: one per core
     queue_name: str = "donthu"
+    review_threshold: float = 0.6  # type confidence under which a letter needs review
+    agency_review_threshold: float = 0.35  # agency confidence under which a letter needs review
+    retrain_interval: int = 86400  # seconds between scheduled retraining checks (0: never)
+    model_tolerance: float = 0.01  # a new model may score at most this much lower on the held-out split
     host: str = "127.0.0.1"
     port: int = 8000
 
     @property
     def originals_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
 
     @property
     def private_redis_socket(self) -> Path:
@@ -124,6 +140,10 @@ def load_settings() -> Settings:
         stale_after=_int("STALE_AFTER", 900),
         workers=_int("WORKERS", 0),
         queue_name=_env("QUEUE_NAME", "donthu"),
+        review_threshold=_float("REVIEW_THRESHOLD", 0.6),
+        agency_review_threshold=_float("AGENCY_REVIEW_THRESHOLD", 0.35),
+        retrain_interval=_int("RETRAIN_INTERVAL", 86400),
+        model_tolerance=_float("MODEL_TOLERANCE", 0.01),
         host=_env("HOST", "127.0.0.1"),
         port=_int("PORT", 8000),
     )

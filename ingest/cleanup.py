@@ -25,12 +25,16 @@ __all__ = [
     "CleanPage",
     "Layout",
     "analyse_layout",
+    "binarise",
     "binarise_thumbnail",
     "clean_page",
     "denoise",
     "estimate_noise",
     "estimate_skew",
+    "flatten",
     "is_upside_down",
+    "paper_background",
+    "thumbnail",
     "to_gray",
 ]
 
@@ -44,7 +48,12 @@ MAX_UPSCALE = 3.0
 # Body text is ~10–13 pt; its x-height is ~half the em, so about 1/12 inch. Used to guess the dpi
 # from the measured x-height when the caller does not know it, or knows a wrong one (phones write 72).
 X_HEIGHT_INCHES = 0.5 * 12 / 72
-DPI_DISAGREEMENT = 1.6  # trust the glyphs over the stated dpi beyond this factor
+DPI_DISAGREEMENT = 1.6  # trust the glyphs over a placeholder dpi beyond this factor
+PLACEHOLDER_DPI = 96  # stated resolutions up to this are screen defaults, not scanner settings
+TEXT_BOX_MARGIN_INCHES = 0.3  # padding around the measured text when cropping it for OCR
+SHORT_TEXT_CONTRAST = 2.0  # below this line_confidence the line-shape test decides 0° vs 90°
+MIN_NEIGHBOURS = 8  # ink pixels within 9×9 (~2 mm on the thumbnail) for a pixel to count as text
+UNEVEN_PAPER = 30  # grey levels between the paper's 2nd and 98th percentile that call for flattening
 NOISE_SIGMA_DENOISE = 5.0  # grey levels (as estimate_noise measures); cleaner pages pass untouched
 
 
@@ -58,6 +67,7 @@ class Layout:
     line_confidence: float = 0.0  # how much sharper the chosen line direction is than the other (ratio-1)
     updown_confidence: float = 0.0  # |above-below| / (above+below) of ink around text-line cores
     blank: bool = False  # no ink at all (a few specks at most): nothing to OCR
+    lines: int = 0  # text lines found; with very few, the 0-vs-180 test has little to go on
 
 
 @dataclass
@@ -71,6 +81,7 @@ class CleanPage:
     scale: float  # factor applied to the source resolution
     noise: float  # estimated noise sigma of the source, grey levels
     layout: Layout
+    text_box: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) of the text, padded
 
 
 def to_gray(image: Image.Image) -> Image.Image:
@@ -92,32 +103,72 @@ def to_gray(image: Image.Image) -> Image.Image:
     return image if image.mode == "L" else image.convert("L")
 
 
-def binarise_thumbnail(gray: Image.Image, long_side: int = ANALYSIS_LONG_SIDE) -> tuple[np.ndarray, float]:
-    """Ink mask (True = ink) of a ~100 dpi thumbnail and the thumbnail/source scale factor.
+def thumbnail(gray: Image.Image, long_side: int = ANALYSIS_LONG_SIDE) -> tuple[np.ndarray, float]:
+    """A ~100 dpi area-averaged copy of the page and its scale factor (thumbnail / source).
 
-    Area averaging before Otsu also averages away pixel noise and JPEG ringing. Components too big
-    to be text (scanner borders, photos, stamps) are dropped, since they would dominate the profiles.
+    Area averaging also averages away pixel noise and JPEG ringing before anything is measured.
     """
     # An integer box reduction is the cheapest area average (a fractional resize costs 3x more).
     step = max(1, math.ceil(max(gray.size) / long_side))
-    factor = 1.0 / step
-    small = np.asarray(gray.reduce(step) if step > 1 else gray)
+    return np.asarray(gray.reduce(step) if step > 1 else gray), 1.0 / step
+
+
+def paper_background(small: np.ndarray) -> np.ndarray | None:
+    """Smooth estimate of the paper's brightness across a thumbnail, or None when it is even.
+
+    Phone photos and book-edge scans are darker in places; Tesseract binarises with one global
+    threshold and loses the text there (22% CER on a page shaded from 255 to ~115). A grey-level
+    max filter wider than any stroke but narrower than a line gap leaves only the paper.
+    """
+    k = max(3, round(0.013 * max(small.shape)) | 1)  # ~15 px on a 1200 px thumbnail (~4 mm)
+    background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.blur(background, (2 * k + 1, 2 * k + 1))
+    cumulative = np.cumsum(cv2.calcHist([background], [0], None, [256], [0, 256]).ravel())
+    low, high = np.searchsorted(cumulative, (0.02 * cumulative[-1], 0.98 * cumulative[-1]))
+    if int(high) - int(low) < UNEVEN_PAPER:
+        return None
+    return np.maximum(background, 1)
+
+
+def flatten(gray: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Divide the page by its paper brightness (resized to fit), so the paper becomes white everywhere."""
+    if background.shape != gray.shape:
+        background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, background, scale=255)
+
+
+def binarise(small: np.ndarray) -> np.ndarray:
+    """Ink mask (True = ink) of a thumbnail.
+
+    Components too big to be text (scanner borders, photos, stamps) are dropped, since they would
+    dominate the projection profiles, and so are isolated specks (dust, noise).
+    """
     cumulative = np.cumsum(cv2.calcHist([small], [0], None, [256], [0, 256]).ravel())
     ink = int(np.searchsorted(cumulative, 30))  # the darkest few pixels: ink, if there is any
     paper = int(np.searchsorted(cumulative, cumulative[-1] / 2))  # the median: paper
     if paper - ink < 40:  # no contrast at all: a blank or uniformly dark page
-        return np.zeros(small.shape, dtype=bool), factor
+        return np.zeros(small.shape, dtype=bool)
     otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     # On a nearly empty page Otsu may split the paper's own noise; keep the threshold well below it.
     threshold = min(otsu, paper - (paper - ink) / 4)
     _, mask = cv2.threshold(small, threshold, 255, cv2.THRESH_BINARY_INV)
+    # Specks of dust or noise stand alone; letters, even diacritics, have ink all around them.
+    neighbours = cv2.boxFilter((mask > 0).astype(np.uint8), cv2.CV_16U, (9, 9), normalize=False)
+    mask[neighbours < MIN_NEIGHBOURS] = 0
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     height, width = mask.shape
-    too_big = (stats[:, cv2.CC_STAT_HEIGHT] > 0.05 * height) | (stats[:, cv2.CC_STAT_WIDTH] > 0.5 * width)
-    too_big[0] = False  # label 0 is the background
-    if too_big.any():
-        mask[np.isin(labels, np.flatnonzero(too_big))] = 0
-    return mask > 0, factor
+    drop = (stats[:, cv2.CC_STAT_HEIGHT] > 0.05 * height) | (stats[:, cv2.CC_STAT_WIDTH] > 0.5 * width)
+    drop[0] = False  # label 0 is the background
+    if drop.any():
+        mask[np.isin(labels, np.flatnonzero(drop))] = 0
+    return mask > 0
+
+
+def binarise_thumbnail(gray: Image.Image, long_side: int = ANALYSIS_LONG_SIDE) -> tuple[np.ndarray, float]:
+    """Ink mask of a ~100 dpi thumbnail of ``gray`` (shading flattened) and its scale factor."""
+    small, factor = thumbnail(gray, long_side)
+    background = paper_background(small)
+    return binarise(small if background is None else flatten(small, background)), factor
 
 
 def _profile(xs: np.ndarray, ys: np.ndarray, angle: float) -> np.ndarray:
@@ -149,6 +200,40 @@ def _line_contrast(profile: np.ndarray) -> float:
     p = profile[nz[0] : nz[-1] + 1].astype(np.float64)
     mean = p.mean()
     return float(p.var() / (mean * mean)) if mean > 0 else 0.0
+
+
+def _line_elongation(xs: np.ndarray, ys: np.ndarray, angle: float) -> float:
+    """How much longer than thick the text lines are, if lines run along x after undoing ``angle``.
+
+    Splits the row profile into lines at its near-empty rows and takes the ink-weighted median of
+    each line's length over its thickness. Real lines are 10–60 times longer than thick; read the
+    wrong way, a page gives one squat block and a single line gives word-sized slivers (ratio ~1).
+    Unlike the profile contrast, this still works on a page of one or two lines.
+    """
+    rad = math.radians(angle)
+    across = xs * math.sin(rad) + ys * math.cos(rad)
+    along = xs * math.cos(rad) - ys * math.sin(rad)
+    rows = (across - across.min()).astype(np.int32)
+    profile = np.bincount(rows)
+    filled = profile > 0.1 * profile.max()
+    starts = filled & ~np.concatenate(([False], filled[:-1]))
+    line_of_row = np.where(filled, np.cumsum(starts) - 1, -1)
+    lines = line_of_row[rows]
+    keep = lines >= 0
+    lines, along = lines[keep], along[keep]
+    count = int(starts.sum())
+    if count == 0:
+        return 0.0
+    thickness = np.bincount(line_of_row[filled], minlength=count).astype(np.float64)
+    low = np.full(count, np.inf)
+    high = np.full(count, -np.inf)
+    np.minimum.at(low, lines, along)
+    np.maximum.at(high, lines, along)
+    weight = np.bincount(lines, minlength=count).astype(np.float64)
+    ratio = (high - low + 1.0) / thickness
+    order = np.argsort(ratio)
+    cumulative = np.cumsum(weight[order])
+    return float(ratio[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def estimate_skew(
@@ -220,16 +305,16 @@ def _core_runs(profile: np.ndarray) -> list[tuple[int, int]]:
     return [r for r in merged if r[1] - r[0] + 1 >= min_len]
 
 
-def is_upside_down(profile: np.ndarray) -> tuple[bool, float, float | None]:
+def is_upside_down(profile: np.ndarray) -> tuple[bool, float, float | None, int]:
     """Decide 0° vs 180° from a deskewed row profile (index grows downwards).
 
     Latin script, and Vietnamese even more with its tone marks and circumflexes, puts far more ink
     above the x-height band (ascenders, capitals, diacritics) than below it (descenders, dot-below).
-    Returns ``(upside_down, confidence, median x-height in profile rows)``.
+    Returns ``(upside_down, confidence, median x-height in profile rows, number of lines)``.
     """
     runs = _core_runs(profile)
     if not runs:
-        return False, 0.0, None
+        return False, 0.0, None, 0
     p = profile.astype(np.float64)
     above = below = 0.0
     for k, (c0, c1) in enumerate(runs):
@@ -242,8 +327,14 @@ def is_upside_down(profile: np.ndarray) -> tuple[bool, float, float | None]:
     total = above + below
     x_height = float(np.median([c1 - c0 + 1 for c0, c1 in runs]))
     if total <= 0:
-        return False, 0.0, x_height
-    return below > above, abs(above - below) / total, x_height
+        return False, 0.0, x_height, len(runs)
+    return below > above, abs(above - below) / total, x_height, len(runs)
+
+
+def _confidence(a: float, b: float) -> float:
+    """How many times the stronger of two positive scores exceeds the weaker, minus one."""
+    weaker = min(a, b)
+    return max(a, b) / weaker - 1.0 if weaker > 0 else 10.0
 
 
 def analyse_layout(mask: np.ndarray, factor: float) -> Layout:
@@ -258,11 +349,16 @@ def analyse_layout(mask: np.ndarray, factor: float) -> Layout:
     skew_h, contrast_h = estimate_skew(xs, ys)
     skew_v, contrast_v = estimate_skew(-ys, xs)
     quarter = contrast_v > contrast_h
+    line_confidence = _confidence(contrast_h, contrast_v)
+    if line_confidence < SHORT_TEXT_CONTRAST:
+        # Too few lines for the profile contrast to tell (a one- or two-line page): judge by shape.
+        elongation_h = _line_elongation(xs, ys, skew_h)
+        elongation_v = _line_elongation(-ys, xs, skew_v)
+        quarter = elongation_v > elongation_h
+        line_confidence = _confidence(elongation_h, elongation_v)
     skew = skew_v if quarter else skew_h
-    weaker = min(contrast_h, contrast_v)
-    line_confidence = max(contrast_h, contrast_v) / weaker - 1.0 if weaker > 0 else 10.0
     px, py = (-ys, xs) if quarter else (xs, ys)
-    flipped, updown_confidence, x_height = is_upside_down(_profile(px, py, skew))
+    flipped, updown_confidence, x_height, lines = is_upside_down(_profile(px, py, skew))
     rotation = (90 if quarter else 0) + (180 if flipped else 0)
     return Layout(
         rotation=rotation,
@@ -270,6 +366,7 @@ def analyse_layout(mask: np.ndarray, factor: float) -> Layout:
         x_height=x_height / factor if x_height else None,
         line_confidence=line_confidence,
         updown_confidence=updown_confidence,
+        lines=lines,
     )
 
 
@@ -299,10 +396,16 @@ def estimate_noise(gray: np.ndarray | Image.Image) -> float:
 
 
 def _effective_dpi(stated: int | None, x_height: float | None) -> float:
-    """Resolution to plan rescaling with: the caller's, unless the glyphs clearly say otherwise."""
+    """Resolution to plan rescaling with: the caller's, unless it is a placeholder the glyphs refute.
+
+    The glyph estimate assumes ~12 pt body text, so a page of capitals or large print reads as
+    higher resolution than it is; it only overrides screen defaults (72/96 dpi), which phones and
+    screenshots write whatever the real resolution.
+    """
     measured = x_height / X_HEIGHT_INCHES if x_height else None
     if stated and stated > 0:
-        if measured and not (1 / DPI_DISAGREEMENT <= measured / stated <= DPI_DISAGREEMENT):
+        placeholder = stated <= PLACEHOLDER_DPI
+        if placeholder and measured and not (1 / DPI_DISAGREEMENT <= measured / stated <= DPI_DISAGREEMENT):
             return measured
         return float(stated)
     return measured or float(TARGET_DPI)
@@ -316,26 +419,58 @@ def _scale_for(dpi: float) -> float:
     return 1.0
 
 
-def _transform(gray: np.ndarray, rotation: int, skew: float, scale: float) -> np.ndarray:
-    """Apply the quarter turn, then deskew and rescale in a single resampling pass."""
-    if rotation:
-        code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[rotation]
-        gray = cv2.rotate(gray, code)
-    if abs(skew) < MIN_SKEW and abs(scale - 1.0) < 0.05:
-        return gray
-    if abs(skew) < MIN_SKEW:
-        interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-        return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
-    h, w = gray.shape
-    # cv2 angles are counter-clockwise; a clockwise turn by `skew` straightens the lines. The
-    # canvas grows so the turned corners are kept (filled white).
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, scale)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+def _geometry(width: int, height: int, rotation: int, skew: float, scale: float) -> tuple[np.ndarray, int, int]:
+    """The 3×3 matrix taking source pixel coordinates to the cleaned page's, and the cleaned size.
+
+    Quarter turn first, then a clockwise turn by ``skew`` about the centre with ``scale``; the
+    canvas grows so that turned corners are kept.
+    """
+    quarter = {
+        0: ((1, 0, 0), (0, 1, 0)),
+        90: ((0, -1, height - 1), (1, 0, 0)),
+        180: ((-1, 0, width - 1), (0, -1, height - 1)),
+        270: ((0, 1, 0), (-1, 0, width - 1)),
+    }[rotation]
+    matrix = np.vstack([np.array(quarter, dtype=np.float64), (0, 0, 1)])
+    w, h = (height, width) if rotation in (90, 270) else (width, height)
+    # cv2 angles are counter-clockwise: -skew turns the page clockwise, which straightens the lines.
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, scale)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
     new_w, new_h = math.ceil(h * sin + w * cos), math.ceil(h * cos + w * sin)
-    matrix[0, 2] += new_w / 2 - w / 2
-    matrix[1, 2] += new_h / 2 - h / 2
+    turn[0, 2] += new_w / 2 - w / 2
+    turn[1, 2] += new_h / 2 - h / 2
+    return np.vstack([turn, (0, 0, 1)]) @ matrix, new_w, new_h
+
+
+def _transform(gray: np.ndarray, rotation: int, skew: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn, deskew and rescale ``gray`` with at most one resampling; also return the point mapping."""
+    height, width = gray.shape
+    matrix, new_w, new_h = _geometry(width, height, rotation, skew, scale)
+    if skew == 0.0:
+        # Exact quarter turns and a plain resize are cheaper than a general warp.
+        if rotation:
+            code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[rotation]
+            gray = cv2.rotate(gray, code)
+        if scale != 1.0:
+            interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+            gray = cv2.resize(gray, (new_w, new_h), interpolation=interp)
+        return gray, matrix
     interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(gray, matrix, (new_w, new_h), flags=interp, borderValue=255)
+    return cv2.warpAffine(gray, matrix[:2], (new_w, new_h), flags=interp, borderValue=255), matrix
+
+
+def _text_box(
+    mask: np.ndarray, factor: float, matrix: np.ndarray, size: tuple[int, int], margin: int
+) -> tuple[int, int, int, int] | None:
+    """Bounding box (left, top, right, bottom) of the thumbnail's ink on the cleaned page, padded."""
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        return None
+    points = np.vstack([(xs + 0.5) / factor - 0.5, (ys + 0.5) / factor - 0.5, np.ones(xs.size)])
+    mapped = matrix[:2] @ points
+    left, top = (int(v) - margin for v in np.floor(mapped.min(axis=1)))
+    right, bottom = (int(v) + margin + 1 for v in np.ceil(mapped.max(axis=1)))
+    return max(0, left), max(0, top), min(size[0], right), min(size[1], bottom)
 
 
 def denoise(gray: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -352,26 +487,40 @@ def denoise(gray: np.ndarray, scale: float = 1.0) -> np.ndarray:
 def clean_page(image: Image.Image, dpi: int | None = None) -> CleanPage:
     """Make ``image`` upright, straight, clean and ~300 dpi for Tesseract; report what was done."""
     gray = to_gray(image)
-    mask, factor = binarise_thumbnail(gray)
+    small, factor = thumbnail(gray)
+    background = paper_background(small)
+    if background is not None:
+        small = flatten(small, background)
+    mask = binarise(small)
     layout = analyse_layout(mask, factor)
     source_dpi = _effective_dpi(dpi, layout.x_height)
     scale = _scale_for(source_dpi)
+    if abs(scale - 1.0) < 0.05:
+        scale = 1.0
     noise = estimate_noise(gray)
     skew = layout.skew if abs(layout.skew) >= MIN_SKEW else 0.0
     needs_denoise = noise >= NOISE_SIGMA_DENOISE
-    if layout.rotation or skew or abs(scale - 1.0) >= 0.05 or needs_denoise:
-        out = _transform(np.asarray(gray), layout.rotation, skew, scale)
+    if layout.rotation or skew or scale != 1.0 or needs_denoise or background is not None:
+        out = np.asarray(gray)
+        if background is not None:
+            out = flatten(out, background)
+        out, matrix = _transform(out, layout.rotation, skew, scale)
         if needs_denoise:
             out = denoise(out, scale)
         gray = Image.fromarray(out)
     else:
-        scale = 1.0
+        matrix = np.eye(3)
+    out_dpi = round(source_dpi * scale)
+    text_box = None
+    if layout.x_height is not None:  # the layout was measurable, so the mask holds the text
+        text_box = _text_box(mask, factor, matrix, gray.size, round(TEXT_BOX_MARGIN_INCHES * out_dpi))
     return CleanPage(
         image=gray,
         rotation=layout.rotation,
         skew=skew,
-        dpi=round(source_dpi * scale),
+        dpi=out_dpi,
         scale=scale,
         noise=noise,
         layout=layout,
+        text_box=text_box,
     )

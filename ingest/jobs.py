@@ -27,3 +27,9 @@ def page_job(letter_id: int, index: int) -> None:
 def stages_job(letter_id: int) -> None:
     svc = _services()
     pipeline.run_stages(svc, letter_id)
+
+
+def train_job(force: bool = False) -> dict:
+    from ingest.classification import retrain
+
+    return retrain(_services(), force=force).as_dict()

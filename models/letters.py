@@ -55,6 +55,12 @@ class Letter(Base):
     # True once every registered post-OCR stage is done; a migration that adds a stage resets it to False
     stages_done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
 
+    # classification (the `donthu classify --json` shape), the model version that made it, and whether a
+    # person must look first (low confidence or mixed content)
+    classification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -96,3 +102,19 @@ class Page(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     letter: Mapped[Letter] = relationship(back_populates="pages")
+
+
+class LetterLabel(Base):
+    """Labels a reviewer confirmed or corrected: the office's own training data (latest per letter wins)."""
+
+    __tablename__ = "letter_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), nullable=False, index=True)
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    agency: Mapped[str] = mapped_column(String(32), nullable=False)
+    field: Mapped[str] = mapped_column(String(32), nullable=False)
+    flags: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    corrected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # differs from the model
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -15,6 +15,7 @@ Conventions shared with :mod:`ingest.ocr`:
 from __future__ import annotations
 
 import io
+import math
 import random
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -219,13 +220,16 @@ def damage(
     blur: float = 0.0,
     jpeg_quality: int | None = None,
     dpi: int | None = None,
+    shading: float = 0.0,
     seed: int = 0,
 ) -> Image.Image:
     """Make a clean page look scanned, in the order a scanner would do it.
 
     * ``skew``: degrees counter-clockwise, page expanded with white so no text is cut;
     * ``rotate``: 0/90/180/270 degrees clockwise (a page fed sideways or upside down);
-    * ``dpi``: resample to this resolution (the sensor's), from the page's ``info["dpi"]``;
+    * ``shading``: 0..1, uneven light as on a phone photo: brightness falls linearly from one
+      corner (chosen by ``seed``) to ``1 - shading`` at the opposite one;
+    * ``dpi``: resample to this resolution (the sensor's), from the page's ``info["dpi"]`` (300 if unset);
     * ``blur``: Gaussian blur radius in pixels (optics);
     * ``noise``: 0..1; Gaussian noise with sigma ``noise * 255`` plus salt-and-pepper on
       ``noise / 20`` of the pixels (dust, sensor noise);
@@ -246,6 +250,17 @@ def damage(
                 rotate % 360
             ]
         )
+    if shading:
+        arr = np.asarray(out, dtype=np.float32)
+        h, w = arr.shape
+        corner = random.Random(seed).randrange(4)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        if corner & 1:
+            xx = w - 1 - xx
+        if corner & 2:
+            yy = h - 1 - yy
+        light = 1.0 - shading * np.sqrt(xx * xx + yy * yy) / math.hypot(w, h)
+        out = Image.fromarray(np.clip(arr * light, 0, 255).astype(np.uint8))
     out_dpi = src_dpi
     if dpi and dpi != src_dpi:
         factor = dpi / src_dpi
@@ -262,7 +277,7 @@ def damage(
         amount = noise / 20.0
         arr[specks < amount / 2] = 0.0
         arr[specks > 1.0 - amount / 2] = 255.0
-        out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), mode="L")
+        out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     if jpeg_quality is not None:
         buf = io.BytesIO()
         out.save(buf, format="JPEG", quality=jpeg_quality)
@@ -270,7 +285,7 @@ def damage(
         out = Image.open(buf)
         out.load()
         out = out.convert("L")
-    out.info["dpi"] = (out_dpi, out_dpi)
+    out.info = {"dpi": (out_dpi, out_dpi)}  # nothing else survives a scan (no JFIF leftovers)
     return out
 
 

@@ -1,8 +1,9 @@
 """OCR quality suite: synthetic scans through ``ingest.ocr.ocr_image``, scored by character error rate.
 
-The slow tests generate ~24 pages at test time (tests/scans.py), OCR them in a pool of two
+The slow tests generate 28 pages at test time (tests/scans.py), OCR them in a pool of two
 processes with one OpenMP thread each, print a figure table and keep it in
-``tests/artifacts/ocr_quality.txt``. The fast tests check the pure helpers without Tesseract.
+``tests/artifacts/ocr_quality.txt`` (about 30 s on 2 cores). The fast tests check the pure helpers
+(skew, orientation, CER, TSV parsing, the scan factory) and the error paths, which fail quickly.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ def _groups() -> list[Group]:
         Group("skew 6-9°, noise, JPEG, 250 dpi", 0.02, skewed),
         Group("150 dpi noisy", 0.02, low_dpi),
     ]
+    shaded = [
+        PageSpec(
+            i + 2,
+            FONT_KEYS[(i + 3) % 4],
+            {"shading": 0.55, "skew": (-1.5, 2.5, -3.0, 1.0)[i], "noise": 0.02, "jpeg_quality": 70, "seed": 30 + i},
+        )
+        for i in range(4)
+    ]
+    groups.append(Group("uneven light, phone-photo style", 0.02, shaded))
     for k, rotate in enumerate((90, 180, 270)):
         pages = [
             PageSpec(
@@ -169,6 +179,23 @@ def test_reported_rotation_undoes_the_damage(quality) -> None:
 
 @pytest.mark.slow
 @needs_tesseract
+def test_words_have_boxes_on_the_returned_image() -> None:
+    text = scans.SAMPLE_TEXTS[0]
+    damaged = scans.damage(scans.render_page(text, font="DejaVuSerif"), rotate=90, skew=-5.0, noise=0.05, dpi=200)
+    result = ocr_image(damaged, dpi=200)
+    assert result.image.mode == "L"
+    assert " ".join(w["text"] for w in result.words) == " ".join(result.text.split())
+    page = np.asarray(result.image)
+    for word in result.words:
+        x, y, w, h = word["box"]
+        assert all(isinstance(v, int) for v in word["box"])
+        assert min(x, y) >= 0 and x + w <= result.image.width and y + h <= result.image.height
+        assert page[y : y + h, x : x + w].min() < 128  # there is ink where the word is said to be
+    assert 0 < result.seconds < 60
+
+
+@pytest.mark.slow
+@needs_tesseract
 def test_reported_skew_matches_the_damage(quality) -> None:
     _, results = quality
     for rows in results.values():
@@ -207,6 +234,24 @@ def test_orientation_detection(rotate: int, font: str) -> None:
     assert layout.skew == pytest.approx(2.0, abs=0.3)
 
 
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_orientation_of_a_single_line(rotate: int) -> None:
+    """One line has no line pitch to measure: the line-shape test must still tell 0° from 90°."""
+    page = scans.render_page("Đề nghị Ban Nội chính Tỉnh ủy xem xét đơn của tôi.", dpi=200, font="DejaVuSerif")
+    layout = _layout(scans.damage(page, rotate=rotate, skew=-4.0, seed=2))
+    assert (rotate + layout.rotation) % 360 == 0
+    assert layout.skew == pytest.approx(-4.0, abs=0.5)
+    assert layout.lines == 1
+
+
+def test_specks_are_not_text() -> None:
+    rng = np.random.default_rng(0)
+    paper = np.full((1169, 827), 255, np.uint8)
+    paper[rng.random(paper.shape) < 0.002] = 0  # dust
+    mask = cleanup.binarise(paper)
+    assert mask.sum() == 0
+
+
 def test_blank_page_is_left_alone() -> None:
     layout = _layout(Image.new("L", (1654, 2339), 250))
     assert layout.blank and layout.rotation == 0 and layout.skew == 0.0
@@ -222,6 +267,47 @@ def test_clean_page_straightens_and_upscales() -> None:
     assert cleaned.image.mode == "L"
     assert cleaned.image.height > cleaned.image.width  # upright portrait again
     assert cleaned.noise >= cleanup.NOISE_SIGMA_DENOISE
+
+
+def test_paper_background_only_when_uneven() -> None:
+    page = scans.render_page(scans.SAMPLE_TEXTS[2], dpi=150)
+    small, _ = cleanup.thumbnail(page)
+    assert cleanup.paper_background(small) is None
+    shaded, _ = cleanup.thumbnail(scans.damage(page, shading=0.5, seed=1))
+    background = cleanup.paper_background(shaded)
+    assert background is not None
+    flat = cleanup.flatten(shaded, background)
+    assert np.percentile(flat, 50) > 240  # the paper is white again everywhere
+    assert np.percentile(flat, 0.5) < 100  # and the ink is still dark
+
+
+@pytest.mark.parametrize(
+    ("stated", "x_height", "expected"),
+    [
+        (300, 27.0, 300.0),  # stated and measured agree: trust the caller
+        (150, 13.0, 150.0),
+        (None, 13.0, 156.0),  # unknown: from the glyphs
+        (72, 27.0, 324.0),  # phones write 72 dpi whatever they shot: the glyphs win
+        (150, 29.0, 150.0),  # capitals look like large x-height: a real scanner setting still wins
+        (None, None, 300.0),  # nothing to go on
+    ],
+)
+def test_effective_dpi(stated: int | None, x_height: float | None, expected: float) -> None:
+    assert cleanup._effective_dpi(stated, x_height) == pytest.approx(expected)
+
+
+def test_text_box_maps_ink_onto_the_cleaned_page() -> None:
+    page = scans.render_page(scans.SAMPLE_TEXTS[6], dpi=300)
+    ink = np.argwhere(np.asarray(page) < 128)
+    top, left = ink.min(axis=0)
+    bottom, right = ink.max(axis=0)
+    cleaned = cleanup.clean_page(scans.damage(page, rotate=180), dpi=300)
+    box = cleaned.text_box
+    assert box is not None
+    margin = round(cleanup.TEXT_BOX_MARGIN_INCHES * 300)
+    # Turned back upright, the box must hold all the ink, with about the promised margin.
+    assert box[0] <= left and box[1] <= top and box[2] >= right and box[3] >= bottom
+    assert box[0] >= left - margin - 10 and box[3] <= bottom + margin + 10
 
 
 def test_estimate_noise_separates_clean_from_noisy() -> None:
@@ -319,3 +405,35 @@ def test_blank_page_reads_empty() -> None:
     assert isinstance(result, PageOCR)
     assert result.text == "" and result.confidence == 0.0 and result.words == []
     assert result.rotation == 0 and result.skew == 0.0
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_wrong_orientation_guess_is_caught_by_osd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the cheap 0-vs-180 guess is wrong, the low-confidence pass falls back to Tesseract's OSD."""
+    from ingest import ocr as ocr_module
+
+    real_clean_page = ocr_module.clean_page
+
+    def wrong_way_up(image: Image.Image, dpi: int | None = None) -> cleanup.CleanPage:
+        page = real_clean_page(image, dpi)
+        page.layout.updown_confidence = 0.0  # as if the detector could not tell
+        return ocr_module._rotated(page, 180)
+
+    monkeypatch.setattr(ocr_module, "clean_page", wrong_way_up)
+    text = scans.SAMPLE_TEXTS[4]
+    result = ocr_image(scans.render_page(text, dpi=300, font="LiberationSans"), dpi=300)
+    assert result.rotation == 0
+    assert scans.cer(scans.ground_truth(text), result.text) < 0.01
+
+
+@pytest.mark.slow
+@needs_tesseract
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_short_page_of_capitals_comes_out_upright(rotate: int) -> None:
+    """Two lines of capitals give the cheap 0-vs-180 test almost nothing; the fallback must catch it."""
+    text = "QUYẾT ĐỊNH SỐ 1523/QĐ-UBND\nNGÀY 12/3/2025"
+    page = scans.render_page(text, dpi=300, font="LiberationSans", size_pt=14, seed=rotate)
+    result = ocr_image(scans.damage(page, rotate=rotate, skew=-3.3, noise=0.1, jpeg_quality=60, seed=rotate), dpi=300)
+    assert (rotate + result.rotation) % 360 == 0
+    assert scans.cer(scans.ground_truth(text), result.text) < 0.05

@@ -200,6 +200,110 @@ def ocr(file: str, as_json: bool, jobs: int) -> None:
         click.echo(text)
 
 
+def _text_of(source: str, svc: Services) -> str:
+    """A letter's text from a text file, stdin (``-``), or any file intake accepts (read like ``donthu ocr``)."""
+    if source == "-":
+        return sys.stdin.read()
+    data = Path(source).read_bytes()
+    from ingest.sniff import TEXT, decode_text, media_type_of
+
+    if media_type_of(data, source) in (TEXT, None):
+        return decode_text(data)
+    from ingest.ocr_file import ocr_file
+
+    return "\n\n".join(p.text for p in ocr_file(data, source, svc.settings, jobs=svc.settings.worker_count))
+
+
+@main.command()
+@click.argument("source", required=False, default="-")
+@click.option("--json", "as_json", is_flag=True, help="Print the classification as JSON.")
+@click.option("--jsonl", "jsonl", type=click.Path(dir_okay=False), help='Classify lines {"id": ..., "text": ...}.')
+def classify(source: str, as_json: bool, jsonl: str | None) -> None:
+    """Classify a letter: type, agency, field, flags and extracted facts."""
+    from ingest.classification import current_classifier
+
+    svc = _svc()
+    model = current_classifier(svc.settings)
+    if jsonl:
+        handle = sys.stdin if jsonl == "-" else open(jsonl, encoding="utf-8")  # noqa: SIM115
+        with handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        for row, prediction in zip(rows, model.predict_many([r["text"] for r in rows]), strict=True):
+            _emit({"id": row.get("id"), **prediction})
+        return
+    try:
+        text = _text_of(source, svc)
+    except (OSError, DonthuError) as exc:
+        raise click.ClickException(getattr(exc, "message", None) or str(exc)) from exc
+    prediction = model.predict(text)
+    if as_json:
+        _emit(prediction)
+        return
+    t, a, f = prediction["type"], prediction["agency"], prediction["field"]
+    click.echo(f"loại đơn: {t['label']} ({t['confidence']:.2f})  cơ quan: {a['label']} ({a['confidence']:.2f})  "
+               f"lĩnh vực: {f['label']} ({f['confidence']:.2f})")
+    click.echo(f"cờ: {', '.join(k for k, v in prediction['flags'].items() if v) or '-'}  "
+               f"cần duyệt: {'có' if prediction['needs_review'] else 'không'}")
+    click.echo("lý do: " + "; ".join(prediction["explanation"]))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--force", is_flag=True, help="Make the new model current even if it scores lower.")
+def train(as_json: bool, force: bool) -> None:
+    """Retrain on the corpus plus reviewers' labels; replace the model only if it is not worse."""
+    from ingest.classification import retrain
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    result = retrain(svc, force=force)
+    if as_json:
+        _emit(result.as_dict())
+        return
+    verdict = "now current" if result.accepted else "kept aside: worse than the current model on the held-out split"
+    click.echo(f"model {result.version} trained on {result.trained_on} letters ({result.reviewed} reviewed) in "
+               f"{result.seconds}s: {verdict}")
+
+
+@main.command()
+@click.option("--data", "data_file", type=click.Path(dir_okay=False, exists=True), required=True,
+              help="JSONL of labelled letters (text, type, agency, field, ...).")
+@click.option("--json", "as_json", is_flag=True)
+def evaluate(data_file: str, as_json: bool) -> None:
+    """Score the current model on labelled letters, beside the paperless-ngx baseline trained on the same data."""
+    from classify.corpus import load, split
+    from classify.evaluate import PaperlessBaseline, score_extraction, score_predictions
+    from classify.training import reviewed_examples
+    from ingest.classification import current_classifier
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    with open(data_file, encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    model = current_classifier(svc.settings)
+    texts = [r["text"] for r in records]
+    ours = score_predictions(records, model.predict_many(texts))
+    with svc.db.read() as session:
+        training = split(load())[0] + reviewed_examples(session)
+    baseline = score_predictions(records, PaperlessBaseline().fit(training).predict_many(texts))
+    report = {"data": data_file, "n": len(records), "model_version": model.version, "model": ours,
+              "baseline": {"recipe": "paperless-ngx: CountVectorizer(1-2 grams, min_df=0.01) + MLPClassifier",
+                           **baseline},
+              "extraction": score_extraction(records)}
+    if as_json:
+        _emit(report)
+        return
+    for name, scores in (("donthu", ours), ("paperless baseline", baseline)):
+        click.echo(f"{name:<20} type macro-F1 {scores['type']['macro_f1']:.3f}  acc {scores['type']['accuracy']:.3f}  "
+                   f"agency top-1 {scores['agency']['top1']:.3f} top-3 {scores['agency']['top3']:.3f}  "
+                   f"field macro-F1 {scores['field']['macro_f1']:.3f}")
+    for fact, s in report["extraction"].items():
+        click.echo(f"  {fact:<17} P {s['precision']:.3f}  R {s['recall']:.3f}"
+                   + (f"  exact {s['exact_match']:.3f}" if "exact_match" in s else ""))
+
+
 @main.command()
 @click.option("--count", "-n", type=int, default=0, help="Worker processes (default: one per core).")
 def worker(count: int) -> None:

@@ -1,0 +1,49 @@
+"""The classify stage and the services behind ``donthu classify``/``train``: the current model from the data
+dir (the first one trained from the shipped corpus), with the review thresholds from the settings."""
+
+from __future__ import annotations
+
+from classify.model import LetterClassifier, Thresholds
+from classify.store import ModelStore
+from classify.training import TrainResult, ensure_model, reviewed_examples, train
+from core.settings import Settings
+from ingest.services import Services
+from models import Letter
+
+
+def model_store(settings: Settings) -> ModelStore:
+    return ModelStore(settings.models_dir)
+
+
+def current_classifier(settings: Settings) -> LetterClassifier:
+    store = model_store(settings)
+    version = ensure_model(store)
+    model = store.load(version, Thresholds(settings.review_threshold, settings.agency_review_threshold))
+    assert model is not None
+    return model
+
+
+def classify_letter(svc: Services, letter_id: int) -> None:
+    """Classify a letter's assembled text and store the prediction with the model version that made it."""
+    with svc.db.read() as session:
+        letter = session.get(Letter, letter_id)
+        text = letter.full_text if letter else None
+    if letter is None:
+        return
+    prediction = current_classifier(svc.settings).predict(text) if text and text.strip() else None
+    with svc.db.write() as session:
+        letter = session.get(Letter, letter_id)
+        if letter is None:
+            return
+        letter.classification = prediction
+        letter.model_version = prediction["model_version"] if prediction else None
+        letter.needs_review = prediction["needs_review"] if prediction else True  # no text: a person must look
+
+
+def retrain(svc: Services, *, force: bool = False) -> TrainResult:
+    """Train on the corpus plus every reviewer label; the new model becomes current unless it is worse."""
+    with svc.db.read() as session:
+        reviewed = reviewed_examples(session)
+    store = model_store(svc.settings)
+    with store.training_lock():
+        return train(store, reviewed, tolerance=svc.settings.model_tolerance, force=force)
