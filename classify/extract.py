@@ -23,13 +23,14 @@ _SENDER_INTRO = re.compile(
     r"(?:^|[\n.;]\s*|\()(?:[Tt]ôi|Tui|Em|Con|Cháu|Chúng tôi|Tên tôi|tên tôi)\s*(?:tên\s*)?(?:là\s*)?:?\s+" + _TITLE
     + rf"(?P<name>{_NAME_OR_ETHNIC})"
     r"|(?:Họ và tên|Họ tên|Người (?:khiếu nại|tố cáo|kiến nghị|đề nghị|làm đơn|viết đơn|viết|phản ánh|đứng tên|"
-    r"đứng đơn|trình bày|đại diện)|[Đđ]ại diện(?: các hộ| liên hệ| nhóm)?(?: là)?)\s*:?\s*" + _TITLE
+    r"đứng đơn|trình bày|đại diện|liên hệ)|[Đđ]ại diện(?: các hộ| liên hệ| nhóm)?(?: là)?)\s*:?\s*" + _TITLE
     + rf"(?P<name2>{_NAME_OR_ETHNIC})",
     re.MULTILINE,
 )
 _ON_BEHALF = re.compile(rf"(?:Mẹ|Bố|Cha|Ông|Bà|Chồng|Vợ) tôi là (?:ông |bà |cụ )?(?P<name>{_NAME})")
 _SIGN_HEADER = re.compile(
-    r"^\s*(?:Người (?:làm|viết|đứng) đơn|Người (?:khiếu nại|tố cáo|kiến nghị|đề nghị|phản ánh|trình bày|viết)|"
+    r"^\s*(?:Người (?:làm|viết|đứng) đơn|(?:Những |Các )?[Nn]gười (?:khiếu nại|tố cáo|kiến nghị|đề nghị|phản ánh|"
+    r"trình bày|viết|ký đơn)|"
     r"Đại diện[^\n:]{0,40}|Thay mặt[^\n:]{0,40}|Kính đơn|Người gửi|[^\n]{0,50}ký tên(?: dưới đây)?"
     r"(?:\s*\([^)]*\))?)\s*:?",
     re.MULTILINE | re.IGNORECASE,
@@ -39,6 +40,7 @@ _SIGN_NOTE = re.compile(r"^\s*\(?(?:ký|đã ký|điểm chỉ|ký,? ghi rõ h�
 # a signer on its own line, possibly numbered and followed by a role or a phone ("3. Lê Văn Nhạn - Chi hội trưởng")
 _NAME_LINE = re.compile(rf"^\s*(?:\d+[.)]\s*)?{_TITLE}(?P<name>{_NAME_OR_ETHNIC})\s*(?:\([^)]*\))?"
                         r"\s*(?:[-–,:]\s*[^\n]*)?[.,]?\s*$", re.MULTILINE)
+_BARE_NAME_LINE = re.compile(rf"^\s*{_TITLE}(?P<name>{_NAME_OR_ETHNIC})\s*(?:[-–,(]?\s*(?:\+84|0)[\d .]{{8,13}}\)?)?\s*$")
 _MORE_SIGNERS = re.compile(r"(?:cùng|và|với)\s+(\d{1,4})\s+(?:chữ ký|người|hộ|công dân)(?:\s+khác)?", re.IGNORECASE)
 _DATED = re.compile(r"\b(?:ngày|tháng|năm)\s+\d|\d{1,2}/\d{1,2}/\d{2,4}", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"^(?:Kính|Ngày|Đại|Người|Thay|Các|Bà con|Nhân|Xác|Trưởng|Chủ|Phó|Bí|Tổ|Ban|Hội|Đảng|"
@@ -122,16 +124,19 @@ def signature_names(text: str) -> list[str]:
     headers = list(_SIGN_HEADER.finditer(tail)) + list(_SIGN_NOTE.finditer(tail))
     if headers:
         block = tail[min(m.start() for m in headers):]
-    else:  # no "Người làm đơn": a name alone on one of the last lines is the signature
+        line_pattern = _NAME_LINE
+    else:  # no "Người làm đơn": a name standing alone on one of the last lines is the signature
         block = "\n".join([line for line in tail.splitlines() if line.strip()][-3:])
+        line_pattern = _BARE_NAME_LINE
     names: list[str] = []
     for line in block.splitlines():
         if _DATED.search(line):  # "Nha Trang, ngày 2/3/2026": a place, not a signer
             continue
         body = line.split(":", 1)[1] if ":" in line else line
-        parts = [p for p in re.split(r"[,;]", body) if p.strip()] if body.count(",") >= 2 else [body]
+        listed = headers and body.count(",") >= 2  # "Các hộ ký tên: A, B, C" — never in a sentence
+        parts = [p for p in re.split(r"[,;]", body) if p.strip()] if listed else [body]
         for part in parts:
-            m = _NAME_LINE.match(part)
+            m = line_pattern.match(part)
             if m and not _NOT_A_NAME.match(m.group("name")):
                 names.append(_clean_name(m.group("name")))
     return _unique(names)

@@ -112,10 +112,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.close()
 
 
+@pytest.fixture(scope="session")
+def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The classifier trained once from the shipped corpus; each test gets its own copy in its data dir."""
+    from classify.store import ModelStore
+    from classify.training import ensure_model
+
+    models_dir = tmp_path_factory.mktemp("models")
+    ensure_model(ModelStore(models_dir))
+    return models_dir
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, redis_server: RedisServer,
+def settings(tmp_path: Path, database_url: str, redis_server: RedisServer, trained_models: Path,
              monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for one test, also exported as DONTHU_* so CLI calls and worker processes see the same."""
+    shutil.copytree(trained_models, tmp_path / "data" / "models")
     env = {
         "DONTHU_DATA_DIR": str(tmp_path / "data"),
         "DONTHU_DATABASE_URL": database_url,
