@@ -151,6 +151,14 @@ def svc(settings: Settings) -> Services:
     return services
 
 
+@pytest.fixture(scope="session")
+def ocr_dev_letters(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The development set as OCR'd damaged scans, made once per test session (about a minute)."""
+    from tests.dev_set import ocr_dev_set
+
+    return ocr_dev_set(tmp_path_factory.mktemp("dev-scans"))
+
+
 class Workers:
     """``donthu worker`` as a real process tree: a supervisor, its RQ workers and their work-horses."""
 

@@ -314,3 +314,29 @@ def text_pdf(pages_text: Sequence[str]) -> bytes:
             pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
     return bytes(pdf.output())
+
+
+def render_letter(text: str, dpi: int = 300, font: str = "DejaVuSans", size_pt: float = 12,
+                  seed: int = 0) -> list[Image.Image]:
+    """A letter of any length as A4 pages: paragraphs are packed greedily onto pages, a paragraph too long for
+    one page is split by lines."""
+    pages: list[str] = []
+    current: list[str] = []
+    paragraphs: list[str] = []
+    for paragraph in text.split("\n"):  # a paragraph longer than a page is cut into 80-word pieces
+        words = paragraph.split(" ")
+        paragraphs += [" ".join(words[i:i + 80]) for i in range(0, len(words), 80)] or [""]
+    for paragraph in paragraphs:
+        trial = "\n".join([*current, paragraph])
+        try:
+            # a cheap fit test at low resolution, with room to spare for rounding at the real dpi and the
+            # seed's shifted margins
+            render_page(trial + "\nx\nx\nx", dpi=72, font=font, size_pt=size_pt)
+            current.append(paragraph)
+        except ValueError:
+            if current:
+                pages.append("\n".join(current))
+            current = [paragraph]
+    if current:
+        pages.append("\n".join(current))
+    return [render_page(page, dpi=dpi, font=font, size_pt=size_pt, seed=seed + i) for i, page in enumerate(pages)]
