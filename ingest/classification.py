@@ -47,3 +47,18 @@ def retrain(svc: Services, *, force: bool = False) -> TrainResult:
     store = model_store(svc.settings)
     with store.training_lock():
         return train(store, reviewed, tolerance=svc.settings.model_tolerance, force=force)
+
+
+def retrain_due(svc: Services) -> bool:
+    """True when reviewers have labelled letters since the current model was trained."""
+    from sqlalchemy import func, select
+
+    from models import LetterLabel
+
+    store = model_store(svc.settings)
+    version = store.current_version()
+    with svc.db.read() as session:
+        labels = session.scalar(select(func.count(LetterLabel.id))) or 0
+    if version is None:
+        return True
+    return labels > int(store.metadata(version).get("reviewed", 0))

@@ -1,5 +1,6 @@
 """The worker supervisor behind ``donthu worker`` and ``donthu run``: N RQ worker processes, restarted when
-they die, and the sweeper on start and every ``sweep_interval`` seconds."""
+they die; the sweeper on start and every ``sweep_interval`` seconds; and, every ``retrain_interval`` seconds, a
+retraining job when reviewers have labelled letters since the current model."""
 
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ class WorkerSupervisor:
         # each worker leads its own process group, so stopping it also stops its work-horse
         return subprocess.Popen([sys.executable, "-m", "ingest.rq_worker"], env=self.env, start_new_session=True)
 
+    def retrain_if_due(self) -> None:
+        """Queue a retraining when reviewers have labelled letters since the current model (scheduled)."""
+        try:
+            from ingest.classification import retrain_due
+            from ingest.dispatch import get_queue
+
+            if retrain_due(self.svc):
+                get_queue(self.svc).enqueue("ingest.jobs.train_job", job_timeout=1800, description="retrain model",
+                                            job_id=f"donthu-train-{int(time.time()) // 60}")
+        except Exception as exc:  # Redis or the database is down: next round
+            log.warning("scheduling retraining failed: %s", exc)
+
     def sweep_once(self) -> None:
         try:
             sweep(self.svc)
@@ -41,6 +54,8 @@ class WorkerSupervisor:
         log.info("started %d workers: %s", self.count, [p.pid for p in self.procs])
         self.sweep_once()
         next_sweep = time.monotonic() + self.svc.settings.sweep_interval
+        retrain_every = self.svc.settings.retrain_interval
+        next_retrain = time.monotonic() + retrain_every if retrain_every else float("inf")
         failures: dict[int, int] = {}
         while not self.stopping.wait(0.5):
             restarted = False
@@ -54,6 +69,9 @@ class WorkerSupervisor:
             if restarted or time.monotonic() >= next_sweep:
                 self.sweep_once()
                 next_sweep = time.monotonic() + self.svc.settings.sweep_interval
+            if time.monotonic() >= next_retrain:
+                self.retrain_if_due()
+                next_retrain = time.monotonic() + retrain_every
         self._terminate()
 
     def stop(self) -> None:

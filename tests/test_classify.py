@@ -118,3 +118,35 @@ def test_a_reviewers_correction_changes_the_prediction_for_a_near_identical_lett
         after = session.get(Letter, second.letter_id)
         assert after.classification["agency"]["label"] == "UBND_XA"
         assert after.model_version == trained["version"] != before["model_version"]
+
+
+def test_retraining_is_due_after_new_reviewer_labels(svc: Services) -> None:
+    from ingest.classification import retrain, retrain_due
+
+    result = register_file(svc, DENUNCIATION.encode(), "a.txt")
+    dispatch_new_letter(svc, result.letter_id, result.job_id, sync=True)
+    assert not retrain_due(svc)
+    with svc.db.write() as session:
+        record_labels(session, result.letter_id, type="to_cao", agency="UBKT_TU", field="dang_doan_the")
+    assert retrain_due(svc)
+    retrain(svc, force=True)
+    assert not retrain_due(svc)
+
+
+@pytest.mark.slow
+def test_workers_retrain_on_schedule(settings, svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from tests.conftest import Workers, wait_for
+
+    result = register_file(svc, DENUNCIATION.encode(), "a.txt")
+    dispatch_new_letter(svc, result.letter_id, result.job_id, sync=True)
+    with svc.db.write() as session:
+        record_labels(session, result.letter_id, type="to_cao", agency="UBKT_TU", field="dang_doan_the")
+    store = ModelStore(settings.models_dir)
+    before = store.current_version()
+    pool = Workers(settings.with_overrides(retrain_interval=1), 1)
+    pool.start()
+    try:
+        wait_for(lambda: store.current_version() != before, timeout=180, message="the scheduled retraining")
+    finally:
+        pool.stop()
+    assert store.metadata(store.current_version())["reviewed"] == 1
