@@ -58,7 +58,7 @@ def run_ours(pdf: bytes, folder: Path) -> float:
     try:
         warm = register_file(svc, "Kính gửi Tỉnh ủy. Khởi động máy đọc.".encode(), "warmup.txt")
         dispatch_new_letter(svc, warm.letter_id, warm.job_id)
-        _wait(svc, warm.letter_id)
+        _wait(svc, warm.letter_id, stages=True)  # the classifier is loaded (trained on first start) before timing
         started = time.perf_counter()
         result = register_file(svc, pdf, "bench.pdf")
         dispatch_new_letter(svc, result.letter_id, result.job_id)
@@ -66,6 +66,9 @@ def run_ours(pdf: bytes, folder: Path) -> float:
         elapsed = time.perf_counter() - started
         if status != "ocr_done":
             raise SystemExit(f"the benchmark letter ended as {status}")
+        with svc.db.read() as session:
+            seconds = [p.seconds for p in session.get(Letter, result.letter_id).pages]
+        print(f"reading time per page inside the jobs (render + clean-up + OCR): mean {sum(seconds) / len(seconds):.2f} s")
         return elapsed
     finally:
         proc.terminate()
@@ -73,12 +76,14 @@ def run_ours(pdf: bytes, folder: Path) -> float:
         redis.stop()
 
 
-def _wait(svc: Services, letter_id: int, timeout: float = 1800) -> str:
+def _wait(svc: Services, letter_id: int, timeout: float = 1800, stages: bool = False) -> str:
+    """Until the letter's text is assembled (``ocr_done``), or with ``stages`` also classified."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with svc.db.read() as session:
-            status = session.get(Letter, letter_id).status
-        if status in ("ocr_done", "failed"):
+            letter = session.get(Letter, letter_id)
+            status, done = letter.status, letter.stages_done
+        if status == "failed" or (status == "ocr_done" and (done or not stages)):
             return status
         time.sleep(0.1)
     raise SystemExit("timed out")

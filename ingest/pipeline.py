@@ -92,10 +92,20 @@ def prepare_letter(svc: Services, dispatch: Dispatcher, letter_id: int) -> None:
         assemble_letter(svc, dispatch, letter_id)
 
 
-def _page_image_bytes(image) -> bytes:  # noqa: ANN001 - PIL image
+PREVIEW_MAX_WIDTH = 1400  # ~170 dpi on A4: sharp on screen, a quarter of the pixels of a 300-dpi page
+
+
+def _preview(image, words: list[dict]) -> tuple[bytes, list[dict], tuple[int, int]]:  # noqa: ANN001 - PIL image
+    """The page image for the review screen (reduced when large), the word boxes in its coordinates, its size."""
+    from PIL import Image
+
+    scale = min(1.0, PREVIEW_MAX_WIDTH / image.width)
+    if scale < 1.0:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR)
+        words = [{**w, "box": [round(v * scale) for v in w["box"]]} if "box" in w else w for w in words]
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1)  # fast: these are working copies for the review screen
-    return buf.getvalue()
+    image.save(buf, format="PNG", compress_level=1)  # fast: a working copy, made again if lost
+    return buf.getvalue(), words, image.size
 
 
 def read_letter_page(svc: Services, dispatch: Dispatcher, letter_id: int, index: int) -> None:
@@ -142,19 +152,20 @@ def read_letter_page(svc: Services, dispatch: Dispatcher, letter_id: int, index:
             if page is not None and page.status not in SETTLED_PAGE:
                 page.status, page.error = "queued", message  # RQ retries it after a back-off
         raise
-    image_rel = None
+    image_rel, words, size = None, reading.words, None
     if reading.image is not None:
         image_rel = svc.store.page_image_relpath(sha, index)
-        write_atomic(svc.store.path(image_rel), _page_image_bytes(reading.image))
+        png, words, size = _preview(reading.image, reading.words)
+        write_atomic(svc.store.path(image_rel), png, durable=False)
     with svc.db.write() as session:
         page = session.scalar(select(Page).where(Page.letter_id == letter_id, Page.index == index))
         if page is None or page.status in SETTLED_PAGE:
             return
         page.status, page.source, page.text = "done", reading.source, reading.text
         page.confidence, page.rotation, page.skew = reading.confidence, reading.rotation, reading.skew
-        page.words, page.image_path, page.seconds, page.error = reading.words, image_rel, reading.seconds, None
-        if reading.image is not None:
-            page.width, page.height = reading.image.size
+        page.words, page.image_path, page.seconds, page.error = words, image_rel, reading.seconds, None
+        if size is not None:
+            page.width, page.height = size
     assemble_letter(svc, dispatch, letter_id)
 
 

@@ -53,8 +53,27 @@ def is_real_text_layer(text: str) -> bool:
     return printable / len(stripped) > 0.95 and replacement / len(stripped) < 0.02
 
 
+def _has_chars(data: bytes, index: int) -> bool:
+    """Whether the page has any text objects at all (pdfium, milliseconds): scans have none."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        page = doc[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                return textpage.count_chars() > 0
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+    finally:
+        doc.close()
+
+
 def pdf_text_layer(data: bytes, index: int) -> str | None:
     """The page's text layer (pdfplumber, which keeps reading order and spacing), or None when there is none."""
+    if not _has_chars(data, index):
+        return None  # a scanned page: skip pdfminer's parse of the whole file
     import pdfplumber  # imported lazily: pdfminer is slow to import and only text PDFs need it
 
     with warnings.catch_warnings():

@@ -12,9 +12,21 @@ from ingest.dispatch import redis_connection
 from ingest.services import Services
 
 
+def preload() -> None:
+    """Import everything a job needs once, in the worker: RQ forks a work-horse per job, and a horse that
+    imports OpenCV, pdfium and scikit-learn itself spends about a second doing it, for every page."""
+    import ingest.classification  # noqa: F401 - the classify stage: scikit-learn, the model code
+    import ingest.jobs  # noqa: F401 - pipeline, reader, storage, dispatch
+    import ingest.ocr  # noqa: F401 - OpenCV, numpy, pytesseract
+    from ingest.stages import registered_stages
+
+    registered_stages()
+
+
 def main(argv: list[str]) -> int:
     # Tesseract's OpenMP threads fight each other when pages run in parallel processes (domain notes).
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    preload()
     logging.basicConfig(level=os.environ.get("DONTHU_LOG_LEVEL", "INFO"),
                         format="%(asctime)s worker[%(process)d] %(levelname)s %(message)s")
     svc = Services.from_env()

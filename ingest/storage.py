@@ -40,21 +40,25 @@ class FileStore:
         return self.path(relpath).read_bytes()
 
 
-def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename: readers see all or nothing."""
+def write_atomic(target: Path, data: bytes, mode: int = 0o644, *, durable: bool = True) -> None:
+    """Write to a temporary file in the same folder, then rename: readers see all or nothing. ``durable``
+    also fsyncs the file and the folder (originals); derived files that can be made again skip it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    if not durable:
+        return
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # make the rename itself durable

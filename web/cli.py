@@ -309,10 +309,11 @@ def evaluate(data_file: str, as_json: bool) -> None:
 def worker(count: int) -> None:
     """Run the background workers (and the sweeper) until stopped."""
     from ingest.workers import run_supervisor
-    from web.bootstrap import prepare_database
+    from web.bootstrap import prepare_database, prepare_model
 
     svc = _svc()
     prepare_database(svc)
+    prepare_model(svc)
     run_supervisor(svc, count or svc.settings.worker_count)
 
 

@@ -18,12 +18,15 @@ import click
 from ingest.redis_server import start_private_redis
 from ingest.services import Services
 from ingest.workers import WorkerSupervisor
-from web.bootstrap import prepare_database
+from web.bootstrap import prepare_database, prepare_model
 
 
 def run_system(svc: Services, *, demo: bool, workers: int, web_workers: int) -> int:
     settings = svc.settings
     generated = prepare_database(svc, with_admin=True)
+    if not (settings.models_dir / "classifier" / "current.json").exists():
+        click.echo("Đang huấn luyện mô hình phân loại lần đầu (khoảng 10 giây)…")
+    prepare_model(svc)
     children: list[subprocess.Popen] = []
     stop = threading.Event()
 
