@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
 CHANNELS = ("post", "in_person", "reception", "agency", "email", "press", "deputy")
 
@@ -15,20 +16,18 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _float(name: str, default: float) -> float:
-    raw = _env(name)
-    try:
-        return float(raw) if raw is not None else default
-    except ValueError as exc:
-        raise ValueError(f"DONTHU_{name} must be a number, got {raw!r}") from exc
+_Num = TypeVar("_Num", int, float)
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default: _Num) -> _Num:
+    """``DONTHU_<name>`` as a number of the default's type; a clear error when it is not one."""
     raw = _env(name)
+    kind = type(default)
     try:
-        return int(raw) if raw is not None else default
+        return kind(raw) if raw is not None else default
     except ValueError as exc:
-        raise ValueError(f"DONTHU_{name} must be a whole number, got {raw!r}") from exc
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"DONTHU_{name} must be {what}, got {raw!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -127,23 +126,23 @@ def load_settings() -> Settings:
         redis_url=_env("REDIS_URL"),
         search_url=_env("SEARCH_URL", "fts5:"),
         ocr_lang=_env("OCR_LANG", "vie"),
-        ocr_dpi=_int("OCR_DPI", 300),
+        ocr_dpi=_number("OCR_DPI", 300),
         secret_key=_secret_key(data_dir),
         admin_password=_env("ADMIN_PASSWORD"),
-        max_upload_bytes=_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
-        max_pages=_int("MAX_PAGES", 200),
-        max_image_pixels=_int("MAX_IMAGE_PIXELS", 60_000_000),
-        job_timeout=_int("JOB_TIMEOUT", 600),
-        job_retries=_int("JOB_RETRIES", 3),
-        max_page_attempts=_int("MAX_PAGE_ATTEMPTS", 5),
-        sweep_interval=_int("SWEEP_INTERVAL", 60),
-        stale_after=_int("STALE_AFTER", 900),
-        workers=_int("WORKERS", 0),
+        max_upload_bytes=_number("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+        max_pages=_number("MAX_PAGES", 200),
+        max_image_pixels=_number("MAX_IMAGE_PIXELS", 60_000_000),
+        job_timeout=_number("JOB_TIMEOUT", 600),
+        job_retries=_number("JOB_RETRIES", 3),
+        max_page_attempts=_number("MAX_PAGE_ATTEMPTS", 5),
+        sweep_interval=_number("SWEEP_INTERVAL", 60),
+        stale_after=_number("STALE_AFTER", 900),
+        workers=_number("WORKERS", 0),
         queue_name=_env("QUEUE_NAME", "donthu"),
-        review_threshold=_float("REVIEW_THRESHOLD", 0.6),
-        agency_review_threshold=_float("AGENCY_REVIEW_THRESHOLD", 0.35),
-        retrain_interval=_int("RETRAIN_INTERVAL", 86400),
-        model_tolerance=_float("MODEL_TOLERANCE", 0.01),
+        review_threshold=_number("REVIEW_THRESHOLD", 0.6),
+        agency_review_threshold=_number("AGENCY_REVIEW_THRESHOLD", 0.35),
+        retrain_interval=_number("RETRAIN_INTERVAL", 86400),
+        model_tolerance=_number("MODEL_TOLERANCE", 0.01),
         host=_env("HOST", "127.0.0.1"),
-        port=_int("PORT", 8000),
+        port=_number("PORT", 8000),
     )

@@ -98,6 +98,51 @@ def render_pdf_page(data: bytes, index: int, dpi: int) -> Image.Image:
         doc.close()
 
 
+def _scanned_page_image(page) -> tuple[Image.Image, int] | None:  # noqa: ANN001 - PdfPage
+    """The page's own scan when the page is nothing but one upright image covering it (what scanners write):
+    decoding it directly takes ~10 ms where rendering at 300 dpi takes ~120 ms. None otherwise."""
+    import pypdfium2.raw as pdfium_c
+
+    objects = list(page.get_objects(max_depth=1))
+    if len(objects) != 1 or objects[0].type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    image = objects[0]
+    width_pt, height_pt = page.get_size()
+    left, bottom, right, top = image.get_bounds()
+    matrix = image.get_matrix().get()
+    upright = abs(matrix[1]) < 1e-6 and abs(matrix[2]) < 1e-6 and matrix[0] > 0 and matrix[3] > 0
+    covers = abs(left) < 2 and abs(bottom) < 2 and abs(right - width_pt) < 2 and abs(top - height_pt) < 2
+    if not (upright and covers and page.get_rotation() == 0):
+        return None
+    px_width, _px_height = image.get_px_size()
+    dpi = round(px_width / (width_pt / 72))
+    if not 150 <= dpi <= 600:
+        return None
+    try:
+        return image.get_bitmap(render=False).to_pil().convert("L"), dpi
+    except pdfium.PdfiumError:
+        return None
+
+
+def pdf_page_image(data: bytes, index: int, dpi: int) -> tuple[Image.Image, int]:
+    """A scanned PDF page as an image and its resolution: the embedded scan when the page is just that,
+    otherwise the page rendered at ``dpi``."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        page = doc[index]
+        try:
+            scan = _scanned_page_image(page)
+            if scan is not None:
+                return scan
+            return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"), dpi
+        finally:
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise PermanentPageError(f"PDF page {index + 1} cannot be rendered ({exc})", "corrupt_pdf") from exc
+    finally:
+        doc.close()
+
+
 def image_frame(data: bytes, index: int) -> tuple[Image.Image, int | None]:
     """Page ``index`` of an image file, upright per its EXIF tag, in grey, with its dpi when it states a real one."""
     try:
@@ -125,7 +170,7 @@ def read_page(data: bytes, media_type: str, index: int, *, lang: str = "vie", dp
             preview = render_pdf_page(data, index, PREVIEW_DPI)
             return PageReading(index=index, text=text, source="pdf_text", image=preview,
                                seconds=time.perf_counter() - started)
-        image, known_dpi = render_pdf_page(data, index, dpi), dpi
+        image, known_dpi = pdf_page_image(data, index, dpi)
     else:
         image, known_dpi = image_frame(data, index)
     from ingest.ocr import ocr_image  # the OCR engine is only needed for scanned pages

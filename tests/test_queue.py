@@ -85,15 +85,20 @@ def test_killing_a_worker_mid_job_loses_no_letter(svc: Services, workers: Worker
         assert killed.status == "done" and killed.attempts >= 2 and "Nhung" in killed.text
 
 
-def test_redis_restart_mid_batch_loses_no_letter(settings: Settings, fresh_redis: RedisServer,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DONTHU_REDIS_URL", fresh_redis.url)
-    settings = settings.with_overrides(redis_url=fresh_redis.url)
-    svc = Services(settings)
+def _on_own_redis(settings: Settings, redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """Services on a Redis of this test alone (so the test may stop and restart it), database ready."""
     from web.bootstrap import prepare_database
 
+    monkeypatch.setenv("DONTHU_REDIS_URL", redis.url)
+    svc = Services(settings.with_overrides(redis_url=redis.url))
     prepare_database(svc)
-    pool = Workers(settings, 2)
+    return svc
+
+
+def test_redis_restart_mid_batch_loses_no_letter(settings: Settings, fresh_redis: RedisServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = _on_own_redis(settings, fresh_redis, monkeypatch)
+    pool = Workers(svc.settings, 2)
     pool.start()
     try:
         ids = [_register(svc, _scan(10 + i, lines=2), f"{i}.png") for i in range(4)]
@@ -108,16 +113,11 @@ def test_redis_restart_mid_batch_loses_no_letter(settings: Settings, fresh_redis
 
 def test_upload_while_redis_is_down_completes_when_it_returns(settings: Settings, fresh_redis: RedisServer,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DONTHU_REDIS_URL", fresh_redis.url)
-    settings = settings.with_overrides(redis_url=fresh_redis.url)
-    svc = Services(settings)
-    from web.bootstrap import prepare_database
-
-    prepare_database(svc)
+    svc = _on_own_redis(settings, fresh_redis, monkeypatch)
     fresh_redis.stop()
     letter_id = _register(svc, text_pdf(["\n".join(LINES)]), "typed.pdf")  # accepted: on disk and committed
     assert _status(svc, letter_id) == "queued"
-    pool = Workers(settings, 1)
+    pool = Workers(svc.settings, 1)
     pool.start()  # its workers cannot connect yet: the supervisor keeps restarting them
     try:
         threading.Timer(3, fresh_redis.start).start()
