@@ -151,3 +151,27 @@ def test_registered_stages_run_in_order_once_and_failures_are_retried(svc: Servi
     finally:
         unregister_stage("test_a")
         unregister_stage("test_b")
+
+
+@pytest.mark.slow
+def test_donthu_ocr_json_reads_a_rotated_scan_without_storing_it(svc: Services, tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from click.testing import CliRunner
+
+    from tests.scans import damage
+    from web.cli import main as cli
+
+    page = damage(render_page(SHORT, dpi=300), rotate=90, skew=0.0, seed=3)
+    path = tmp_path / "xoay.png"
+    page.save(path, dpi=(300, 300))
+    result = CliRunner().invoke(cli, ["ocr", str(path), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out) == {"pages", "text"} and len(out["pages"]) == 1
+    only = out["pages"][0]
+    assert set(only) == {"index", "text", "confidence", "rotation", "skew", "source"}
+    assert only["source"] == "ocr" and only["rotation"] == 270 and only["confidence"] > 80
+    assert cer(ground_truth(SHORT), out["text"]) < 0.02
+    with svc.db.read() as session:
+        assert session.scalar(select(func.count(Letter.id))) == 0  # nothing stored
