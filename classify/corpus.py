@@ -35,10 +35,13 @@ def load(corpus_dir: Path = CORPUS_DIR) -> list[dict]:
 
 def is_test(record: dict, by_id: dict[str, dict] | None = None) -> bool:
     """The fixed held-out split: originals whose number is a multiple of 5 (A005, A010, ...), and every
-    re-send of such an original, so that no matter is seen on both sides."""
+    re-send or OCR'd copy of such an original, so that no matter is seen on both sides."""
     root = record
-    while by_id is not None and root.get("dup_of") and root["dup_of"] in by_id:
-        root = by_id[root["dup_of"]]
+    while by_id is not None:
+        parent = root.get("dup_of") or root.get("ocr_of")
+        if not parent or parent not in by_id:
+            break
+        root = by_id[parent]
     return int(root["id"][1:]) % 5 == 0
 
 
@@ -48,6 +51,13 @@ def split(records: list[dict]) -> tuple[list[dict], list[dict]]:
     train = [r for r in records if not is_test(r, by_id)]
     test = [r for r in records if is_test(r, by_id)]
     return train, test
+
+
+def training_records(records: list[dict]) -> list[dict]:
+    """The training side of the split without the OCR'd copies: read back at ~0.1% character error they are
+    near-duplicates of their originals and only reweight them (measured: with them, dev type macro-F1 fell from
+    0.975 to 0.950). They stay in the held-out side, where they test robustness to OCR."""
+    return [r for r in split(records)[0] if not r.get("ocr_of")]
 
 
 def problems(record: dict) -> list[str]:
@@ -88,7 +98,7 @@ def problems(record: dict) -> list[str]:
     for key in ("phones", "citizen_ids", "decision_numbers"):
         value = record.get(key)
         need(isinstance(value, list) and all(isinstance(v, str) for v in value), f"{key} must be a list of strings")
-        if isinstance(value, list) and isinstance(text, str):
+        if isinstance(value, list) and isinstance(text, str) and not record.get("ocr_of"):
             for v in value:
                 need(isinstance(v, str) and v in text, f"{key} value {v!r} does not appear in the text")
     for cid in record.get("citizen_ids") or []:
@@ -97,7 +107,7 @@ def problems(record: dict) -> list[str]:
     need(date is None or (isinstance(date, str) and bool(_DATE.match(date))), "letter_date must be YYYY-MM-DD or null")
     need(record.get("dup_of") is None or isinstance(record.get("dup_of"), str), "dup_of must be an id or null")
     need(isinstance(record.get("notes"), str) and record["notes"].strip() != "", "notes must say why")
-    if isinstance(sender, str) and isinstance(text, str):
+    if isinstance(sender, str) and isinstance(text, str) and not record.get("ocr_of"):
         need(sender in text, "the sender's name must appear in the text")
     return out
 
@@ -113,14 +123,17 @@ def validate(records: list[dict]) -> list[str]:
     for r in records:
         for p in problems(r):
             errors.append(f"{r.get('id')}: {p}")
-        if r.get("dup_of") is not None and r["dup_of"] not in known:
-            errors.append(f"{r.get('id')}: dup_of {r['dup_of']} is not in the corpus")
+        for link in ("dup_of", "ocr_of"):
+            if r.get(link) is not None and r[link] not in known:
+                errors.append(f"{r.get('id')}: {link} {r[link]} is not in the corpus")
     return errors
 
 
 def summary(records: list[dict]) -> str:
-    originals = [r for r in records if not r.get("dup_of")]
-    lines = [f"{len(records)} letters, {len(originals)} originals, {len(records) - len(originals)} re-sends"]
+    originals = [r for r in records if not r.get("dup_of") and not r.get("ocr_of")]
+    copies = sum(1 for r in records if r.get("ocr_of"))
+    lines = [f"{len(records)} letters, {len(originals)} originals, {len(records) - len(originals) - copies} re-sends, "
+             f"{copies} OCR'd copies"]
     for key in ("type", "agency", "field"):
         counts = Counter(r[key] for r in originals if key in r)
         lines.append(f"{key}: " + ", ".join(f"{k}={v}" for k, v in counts.most_common()))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classify.corpus import load, split
+from classify.corpus import load, split, training_records
 from classify.evaluate import composite, score_model
 from classify.model import LetterClassifier
 from classify.store import ModelStore, new_version
@@ -49,7 +49,8 @@ def reviewed_examples(session: Session) -> list[dict]:
 def train(store: ModelStore, reviewed: list[dict], *, tolerance: float = 0.01, force: bool = False) -> TrainResult:
     """Train on the corpus's training split plus ``reviewed``; make it current unless it is worse."""
     started = time.perf_counter()
-    corpus_train, heldout = split(load())
+    corpus = load()
+    corpus_train, heldout = training_records(corpus), split(corpus)[1]
     records = corpus_train + reviewed
     weights = [1.0] * len(corpus_train) + [REVIEWED_WEIGHT] * len(reviewed)
     model = LetterClassifier(version=new_version()).fit(records, weights)

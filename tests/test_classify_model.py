@@ -35,7 +35,8 @@ def test_the_held_out_split_keeps_each_matter_on_one_side() -> None:
     train, test = split(records)
     assert len(train) + len(test) == len(records) and len({r["id"] for r in test} & {r["id"] for r in train}) == 0
     test_ids = {r["id"] for r in test}
-    assert all(r["dup_of"] in test_ids for r in test if r["dup_of"])
-    assert all(r["dup_of"] not in test_ids for r in train if r["dup_of"])
-    originals = [r for r in records if not r["dup_of"]]
+    for link in ("dup_of", "ocr_of"):
+        assert all(r[link] in test_ids for r in test if r.get(link))
+        assert all(r[link] not in test_ids for r in train if r.get(link))
+    originals = [r for r in records if not r["dup_of"] and not r.get("ocr_of")]
     assert len(originals) >= 600 and sum(1 for r in test if not r["dup_of"]) >= 120

@@ -272,7 +272,7 @@ def train(as_json: bool, force: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def evaluate(data_file: str, as_json: bool) -> None:
     """Score the current model on labelled letters, beside the paperless-ngx baseline trained on the same data."""
-    from classify.corpus import load, split
+    from classify.corpus import load, training_records
     from classify.evaluate import PaperlessBaseline, score_extraction, score_predictions
     from classify.training import reviewed_examples
     from ingest.classification import current_classifier
@@ -286,7 +286,7 @@ def evaluate(data_file: str, as_json: bool) -> None:
     texts = [r["text"] for r in records]
     ours = score_predictions(records, model.predict_many(texts))
     with svc.db.read() as session:
-        training = split(load())[0] + reviewed_examples(session)
+        training = training_records(load()) + reviewed_examples(session)
     baseline = score_predictions(records, PaperlessBaseline().fit(training).predict_many(texts))
     report = {"data": data_file, "n": len(records), "model_version": model.version, "model": ours,
               "baseline": {"recipe": "paperless-ngx: CountVectorizer(1-2 grams, min_df=0.01) + MLPClassifier",
