@@ -7,6 +7,8 @@ import re
 import time
 import unicodedata
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,21 +55,34 @@ def is_real_text_layer(text: str) -> bool:
     return printable / len(stripped) > 0.95 and replacement / len(stripped) < 0.02
 
 
-def _has_chars(data: bytes, index: int) -> bool:
-    """Whether the page has any text objects at all (pdfium, milliseconds): scans have none."""
+@contextmanager
+def _pdf_page(data: bytes, index: int) -> Iterator:
+    """Page ``index`` of a PDF, closed afterwards; a page pdfium cannot handle is a PermanentPageError."""
     doc = pdfium.PdfDocument(data)
     try:
         page = doc[index]
         try:
-            textpage = page.get_textpage()
-            try:
-                return textpage.count_chars() > 0
-            finally:
-                textpage.close()
+            yield page
         finally:
             page.close()
+    except pdfium.PdfiumError as exc:
+        raise PermanentPageError(f"PDF page {index + 1} cannot be rendered ({exc})", "corrupt_pdf") from exc
     finally:
         doc.close()
+
+
+def _render(page, dpi: int) -> Image.Image:  # noqa: ANN001 - PdfPage
+    return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+
+
+def _has_chars(data: bytes, index: int) -> bool:
+    """Whether the page has any text objects at all (pdfium, milliseconds): scans have none."""
+    with _pdf_page(data, index) as page:
+        textpage = page.get_textpage()
+        try:
+            return textpage.count_chars() > 0
+        finally:
+            textpage.close()
 
 
 def pdf_text_layer(data: bytes, index: int) -> str | None:
@@ -85,17 +100,8 @@ def pdf_text_layer(data: bytes, index: int) -> str | None:
 
 
 def render_pdf_page(data: bytes, index: int, dpi: int) -> Image.Image:
-    doc = pdfium.PdfDocument(data)
-    try:
-        page = doc[index]
-        try:
-            return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-        finally:
-            page.close()
-    except pdfium.PdfiumError as exc:
-        raise PermanentPageError(f"PDF page {index + 1} cannot be rendered ({exc})", "corrupt_pdf") from exc
-    finally:
-        doc.close()
+    with _pdf_page(data, index) as page:
+        return _render(page, dpi)
 
 
 def _scanned_page_image(page) -> tuple[Image.Image, int] | None:  # noqa: ANN001 - PdfPage
@@ -127,20 +133,8 @@ def _scanned_page_image(page) -> tuple[Image.Image, int] | None:  # noqa: ANN001
 def pdf_page_image(data: bytes, index: int, dpi: int) -> tuple[Image.Image, int]:
     """A scanned PDF page as an image and its resolution: the embedded scan when the page is just that,
     otherwise the page rendered at ``dpi``."""
-    doc = pdfium.PdfDocument(data)
-    try:
-        page = doc[index]
-        try:
-            scan = _scanned_page_image(page)
-            if scan is not None:
-                return scan
-            return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"), dpi
-        finally:
-            page.close()
-    except pdfium.PdfiumError as exc:
-        raise PermanentPageError(f"PDF page {index + 1} cannot be rendered ({exc})", "corrupt_pdf") from exc
-    finally:
-        doc.close()
+    with _pdf_page(data, index) as page:
+        return _scanned_page_image(page) or (_render(page, dpi), dpi)
 
 
 def image_frame(data: bytes, index: int) -> tuple[Image.Image, int | None]:
