@@ -131,6 +131,7 @@ class LetterClassifier:
                 continue  # "ông", "v": true weights, empty words
             if any(phrase in chosen for chosen in out):
                 continue  # already said by a longer phrase
+            out = [chosen for chosen in out if chosen not in phrase]  # the longer phrase says it better
             out.append(phrase)
         return out
 

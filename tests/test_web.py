@@ -134,3 +134,23 @@ def test_api_needs_a_valid_token_or_a_session_with_csrf(client: FlaskClient) -> 
     ok = client.post("/api/v1/letters", headers={"X-CSRFToken": csrf},
                      data={"file": (io.BytesIO(TYPED.encode()), "a.txt")}, content_type="multipart/form-data")
     assert ok.status_code == 202
+
+
+def test_review_queue_puts_letters_needing_review_first_and_the_letter_page_shows_the_suggestions(
+        client: FlaskClient, svc: Services) -> None:
+    from ingest.dispatch import dispatch_new_letter
+    from ingest.intake import register_file
+
+    ids = []
+    for name, text in (("a.txt", TYPED), ("b.txt", "Tôi là Lê Văn Tám. Tôi tố cáo ông Trần Văn Hải, đảng viên, nhận tiền.")):
+        result = register_file(svc, text.encode(), name)
+        dispatch_new_letter(svc, result.letter_id, result.job_id, sync=True)
+        ids.append(result.letter_id)
+    with svc.db.write() as session:  # whatever the model said, make the second one uncertain
+        session.get(Letter, ids[0]).needs_review = False
+        session.get(Letter, ids[1]).needs_review = True
+    _login(client)
+    html = client.get("/letters?status=review").get_data(as_text=True)
+    assert html.index("b.txt") < html.index("a.txt") and "Cần duyệt" in html
+    page = client.get(f"/letters/{ids[1]}").get_data(as_text=True)
+    assert "Phân loại đề xuất" in page and "Tố cáo" in page and "Trần Văn Hải" in page

@@ -33,3 +33,8 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
+
+TYPE = {"khieu_nai": "Khiếu nại", "to_cao": "Tố cáo", "kien_nghi": "Kiến nghị", "phan_anh": "Phản ánh"}
+FIELD = {"dat_dai": "Đất đai, nhà ở", "chinh_sach": "Chế độ, chính sách", "tu_phap": "Tư pháp",
+         "dang_doan_the": "Đảng, đoàn thể", "tham_nhung": "Tham nhũng", "cong_vu": "Công vụ", "khac": "Khác"}
+FLAG = {"anonymous": "Nặc danh", "collective": "Đơn tập thể", "sent_to_many": "Gửi nhiều nơi", "mixed": "Nhiều nội dung"}

@@ -16,14 +16,23 @@ letters = Blueprint("letters", __name__)
 PAGE_SIZE = 50
 
 
+REVIEW = "review"  # the review queue: classified letters, those that need a person first, then the oldest
+
+
 def _letter_page(status: str | None, page: int) -> tuple[list[Letter], int]:
     with services().db.read() as db:
         query = select(Letter)
         count = select(func.count(Letter.id))
-        if status:
-            query, count = query.where(Letter.status == status), count.where(Letter.status == status)
+        if status == REVIEW:
+            ready = Letter.classification.is_not(None)
+            query, count = query.where(ready), count.where(ready)
+            order = (Letter.needs_review.desc(), Letter.received_date, Letter.id)
+        else:
+            if status:
+                query, count = query.where(Letter.status == status), count.where(Letter.status == status)
+            order = (Letter.id.desc(),)
         total = db.scalar(count) or 0
-        rows = db.scalars(query.order_by(Letter.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        rows = db.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
         return list(rows), total
 
 
