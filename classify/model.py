@@ -88,6 +88,7 @@ class LetterClassifier:
     heads: dict[str, Any] = field(default_factory=dict)
     mixed: Any = None
     trained_on: int = 0
+    _names: Any = field(default=None, repr=False)  # feature names, looked up once per process for explanations
 
     def fit(self, records: list[dict], weights: list[float] | None = None) -> LetterClassifier:
         """Train every head on ``records`` (dicts with text, type, agency, field, mixed)."""
@@ -136,14 +137,12 @@ class LetterClassifier:
         return out
 
     def _feature_names(self) -> np.ndarray:
-        if not hasattr(self, "_names_cache") or self._names_cache is None:
-            self._names_cache = self.vectorizer.get_feature_names_out()
-        return self._names_cache
+        if self._names is None:
+            self._names = self.vectorizer.get_feature_names_out()
+        return self._names
 
     def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_names_cache", None)
-        return state
+        return {**self.__dict__, "_names": None}  # derived: not worth storing in the model file
 
     def predict_many(self, texts: list[str]) -> list[dict]:
         x = self._features([prepare(t) for t in texts])

@@ -116,10 +116,12 @@ def sweep(svc: Services) -> SweepReport:
     return report
 
 
-def _requeue_letter(svc: Services, dispatch: RQDispatcher, letter_id: int) -> None:
+def _requeue_letter(svc: Services, dispatch: RQDispatcher, letter_id: int,
+                    from_statuses: tuple[str, ...] = ("received", "queued")) -> None:
+    """Queue the letter's prepare step again, if it is still in one of ``from_statuses``."""
     with svc.db.write() as session:
         letter = session.get(Letter, letter_id)
-        if letter is None or letter.status not in ("received", "queued"):
+        if letter is None or letter.status not in from_statuses:
             return
         letter.status = "queued"
         letter.job_id = pipeline.new_job_id("prepare", letter_id)
@@ -151,19 +153,9 @@ def _sweep_pages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_
     elif pages and all(p.status in pipeline.SETTLED_PAGE for p in pages):
         if pipeline.assemble_letter(svc, dispatch, letter_id):
             report.assembled.append(letter_id)
-    elif not pages and probe.lost(None, worker=None, since=None):
-        _requeue_prepare(svc, dispatch, letter_id)
+    elif not pages:  # marked running but its pages were never created: prepare it again
+        _requeue_letter(svc, dispatch, letter_id, from_statuses=("ocr_running",))
         report.letters_queued.append(letter_id)
-
-
-def _requeue_prepare(svc: Services, dispatch: RQDispatcher, letter_id: int) -> None:
-    with svc.db.write() as session:
-        letter = session.get(Letter, letter_id)
-        if letter is None:
-            return
-        letter.job_id = pipeline.new_job_id("prepare", letter_id)
-        job_id = letter.job_id
-    dispatch.prepare(letter_id, job_id)
 
 
 def _sweep_stages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_id: int, job_id: str | None,
