@@ -1,4 +1,4 @@
-"""The handles every job, view and command works with: settings, database and file store."""
+"""The handles every job, view and command works with: settings, database, file store and search index."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from functools import cached_property
 from core.settings import Settings, load_settings
 from ingest.storage import FileStore
 from models.session import Database
+from search.base import SearchBackend
+from search.factory import open_backend
 
 
 @dataclass
@@ -21,6 +23,10 @@ class Services:
     @cached_property
     def store(self) -> FileStore:
         return FileStore(self.settings.data_dir)
+
+    @cached_property
+    def search(self) -> SearchBackend:
+        return open_backend(self.settings)
 
     @classmethod
     def from_env(cls) -> Services:

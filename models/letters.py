@@ -60,6 +60,9 @@ class Letter(Base):
     classification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_version: Mapped[str | None] = mapped_column(String(64))
     needs_review: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    # duplicate candidates among earlier letters, for the reviewer (the `donthu duplicates --json` shape);
+    # nothing is merged without a person
+    duplicates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -304,6 +304,107 @@ def evaluate(data_file: str, as_json: bool) -> None:
                    + (f"  exact {s['exact_match']:.3f}" if "exact_match" in s else ""))
 
 
+def _hit_json(hit) -> dict:  # noqa: ANN001 - search.base.SearchHit
+    return {"letter_id": hit.letter_id, "register_no": hit.register_no, "score": hit.score, "sender": hit.sender,
+            "snippet": hit.snippet, "received_date": hit.received_date.isoformat()}
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--type", "type_", help="Letter type (khieu_nai, to_cao, kien_nghi, phan_anh).")
+@click.option("--agency", help="Handler agency code.")
+@click.option("--field", "field_", help="Subject field code.")
+@click.option("--status", help="Letter status.")
+@click.option("--channel", type=click.Choice(CHANNELS))
+@click.option("--dossier", type=int, help="Dossier id.")
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]), help="Received on or after.")
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Received on or before.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True)
+def search(query: tuple[str, ...], type_, agency, field_, status, channel, dossier, date_from, date_to,  # noqa: ANN001
+           sort: str, limit: int, offset: int, as_json: bool) -> None:
+    """Search letters by name, content or number, with or without diacritics."""
+    from search.base import SearchQuery
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    result = svc.search.query(SearchQuery(
+        text=" ".join(query), type=type_, agency=agency, field=field_, status=status, channel=channel,
+        dossier_id=dossier, date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, sort=sort, limit=limit, offset=offset))
+    if as_json:
+        _emit({"total": result.total, "hits": [_hit_json(h) for h in result.hits]})
+        return
+    click.echo(f"{result.total} đơn")
+    for hit in result.hits:
+        click.echo(f"{hit.register_no}  #{hit.letter_id}  {hit.sender or '-'}  ({hit.score:.2f})")
+        click.echo("    " + hit.snippet.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+@main.command()
+@click.argument("letter_ids", nargs=-1, type=int)
+@click.option("--text-file", type=click.Path(dir_okay=False, exists=True, allow_dash=True),
+              help="Check a text that is not stored (- for stdin).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per letter.")
+@click.option("--recheck", is_flag=True, help="Judge again now instead of printing the stored result.")
+def duplicates(letter_ids: tuple[int, ...], text_file: str | None, as_json: bool, recheck: bool) -> None:
+    """Earlier letters this one repeats (same sender, same matter) or is related to."""
+    from ingest.duplicates import check_letter, check_text
+    from models import Letter
+    from web.bootstrap import prepare_database
+
+    if not letter_ids and not text_file:
+        raise click.UsageError("give letter ids or --text-file")
+    svc = _svc()
+    prepare_database(svc)
+    outcomes: list[dict] = []
+    if text_file:
+        text = sys.stdin.read() if text_file == "-" else Path(text_file).read_text(encoding="utf-8")
+        outcomes.append({"letter_id": None, "candidates": check_text(svc, text)})
+    for letter_id in letter_ids:
+        with svc.db.read() as session:
+            letter = session.get(Letter, letter_id)
+            stored = letter.duplicates if letter is not None else None
+        if letter is None:
+            raise click.ClickException(f"không có đơn #{letter_id}")
+        candidates = check_letter(svc, letter_id) if recheck or stored is None else stored
+        outcomes.append({"letter_id": letter_id, "candidates": candidates})
+    for outcome in outcomes:
+        if as_json:
+            _emit(outcome)
+            continue
+        click.echo(f"đơn #{outcome['letter_id']}" if outcome["letter_id"] else "văn bản")
+        for c in outcome["candidates"] or []:
+            click.echo(f"  {c['kind']:<12} {c['score']:.2f}  {c['register_no']} #{c['letter_id']}: "
+                       + "; ".join(c["reasons"]))
+        if not outcome["candidates"]:
+            click.echo("  không thấy đơn trùng")
+
+
+@main.command()
+@click.option("--batch", type=click.IntRange(1, 10000), default=200, show_default=True)
+@click.option("--fresh", is_flag=True, help="Start over instead of resuming an interrupted run.")
+def reindex(batch: int, fresh: bool) -> None:
+    """Rebuild the search index from the database (batched, resumable)."""
+    from sqlalchemy import func, select
+
+    from ingest.indexing import reindex as run_reindex
+    from models import Letter
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    with svc.db.read() as session:
+        total = session.scalar(select(func.count(Letter.id)).where(Letter.status == "ocr_done")) or 0
+    with click.progressbar(length=total, label="Lập chỉ mục", file=sys.stderr) as bar:
+        report = run_reindex(svc, batch=batch, fresh=fresh, progress=bar.update)
+    click.echo(f"đã lập chỉ mục {report.indexed} đơn (từ #{report.resumed_from + 1}), "
+               f"bỏ {report.removed} mục thừa; chỉ mục: {report.target}")
+
+
 @main.command()
 @click.option("--count", "-n", type=int, default=0, help="Worker processes (default: one per core).")
 def worker(count: int) -> None:

@@ -1,0 +1,64 @@
+"""Highlighted snippets: the best window of a letter's text with the matched words marked.
+
+Matching is on folded words, so "Nguyen" marks "Nguyễn"; the snippet shows the original accented text,
+HTML-escaped, with ``<mark>`` around each matched word.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from core.vntext import fold, normalize
+from search.querytext import ParsedQuery, Term
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _matches(word: str, terms: list[Term]) -> bool:
+    folded = fold(word)
+    return any(folded.startswith(t.folded) if t.prefix else folded == t.folded for t in terms)
+
+
+def snippet(text: str, parsed: ParsedQuery, *, width: int = 180) -> str:
+    """About ``width`` characters of ``text`` around the densest cluster of matched words, marked up."""
+    text = normalize(text or "")
+    terms = parsed.all_terms()
+    words = list(_WORD.finditer(text))
+    marked = [(n, m.span(), fold(m.group(0))) for n, m in enumerate(words) if terms and _matches(m.group(0), terms)]
+    spans = [span for _, span, _ in marked]
+    if not spans:
+        return _plain(text, 0, width)
+    # the window with the most distinct query words, then the most side by side ("Nguyễn Văn Thắng" as a name
+    # rather than "Nguyên" of the province three times), then the most matches
+    best_start, best_score, j = spans[0][0], (-1, -1, -1), 0
+    for i, (_, (start, _), _) in enumerate(marked):
+        while j < len(marked) and marked[j][1][1] - start <= width:
+            j += 1
+        window = marked[i:j]
+        adjacent = sum(1 for a, b in zip(window, window[1:], strict=False) if b[0] == a[0] + 1)
+        score = (len({w for _, _, w in window}), adjacent, -len(window))
+        if score > best_score:
+            best_start, best_score = start, score
+    begin = max(0, best_start - width // 4)
+    begin = text.rfind(" ", 0, begin) + 1 if begin else 0
+    end = min(len(text), begin + width)
+    if end < len(text):
+        space = text.find(" ", end)
+        end = space if space != -1 and space - end < 20 else end
+    out: list[str] = ["…" if begin else ""]
+    cursor = begin
+    for start, stop in spans:
+        if start < begin or stop > end:
+            continue
+        out.append(escape(text[cursor:start]))
+        out.append(f"<mark>{escape(text[start:stop])}</mark>")
+        cursor = stop
+    out.append(escape(text[cursor:end]))
+    out.append("…" if end < len(text) else "")
+    return " ".join("".join(out).split())
+
+
+def _plain(text: str, begin: int, width: int) -> str:
+    piece = " ".join(text[begin : begin + width].split())
+    return escape(piece) + ("…" if len(text) > begin + width else "")
