@@ -13,22 +13,22 @@ from classify.matter import KINDS, compare, cosine, exact_reasons, judge, term_v
 from ingest.indexing import document_for_text
 from ingest.services import Services
 from models import Letter
-from search.base import SearchDocument
+from search.base import SearchBackend, SearchDocument
 
 CANDIDATES = 20  # per route of the more-like-this query
 _KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 
-def find_duplicates(svc: Services, doc: SearchDocument, *, before_id: int | None) -> list[dict[str, Any]]:
+def find_duplicates(search: SearchBackend, doc: SearchDocument, *, before_id: int | None) -> list[dict[str, Any]]:
     """Judged candidates for ``doc`` among the letters registered before ``before_id`` (all when None), best
     first: ``{"letter_id", "register_no", "kind", "score", "reasons"}``."""
     found: dict[int, dict[str, Any]] = {}
     if doc.text_hash:
-        for other_id in svc.search.same_text(doc.text_hash, before_id=before_id):
+        for other_id in search.same_text(doc.text_hash, before_id=before_id):
             if other_id != doc.letter_id:
                 found[other_id] = {"kind": "exact", "score": 1.0, "reasons": exact_reasons(same_bytes=False)}
-    ids = [i for i in svc.search.more_like_this(doc, limit=CANDIDATES, before_id=before_id) if i not in found]
-    others = svc.search.get_many(ids)
+    ids = [i for i in search.more_like_this(doc, limit=CANDIDATES, before_id=before_id) if i not in found]
+    others = search.get_many(ids)
     mine = term_vector(doc.text, doc.sender)
     for other_id in ids:
         other = others.get(other_id)
@@ -38,7 +38,8 @@ def find_duplicates(svc: Services, doc: SearchDocument, *, before_id: int | None
         verdict = judge(evidence)
         if verdict is not None:
             found[other_id] = {"kind": verdict.kind, "score": verdict.score, "reasons": verdict.reasons}
-    registers = {i: d.register_no for i, d in svc.search.get_many(list(found)).items()}
+    missing = [i for i in found if i not in others]
+    registers = {i: d.register_no for i, d in {**others, **search.get_many(missing)}.items()}
     candidates = [{"letter_id": i, "register_no": registers.get(i, ""), **v} for i, v in found.items()]
     candidates.sort(key=lambda c: (-c["score"], _KIND_ORDER[c["kind"]], -c["letter_id"]))
     return candidates
@@ -50,7 +51,7 @@ def check_letter(svc: Services, letter_id: int) -> list[dict[str, Any]]:
     if doc is None:  # not indexed (no text): nothing to compare
         candidates: list[dict[str, Any]] = []
     else:
-        candidates = find_duplicates(svc, doc, before_id=letter_id)
+        candidates = find_duplicates(svc.search, doc, before_id=letter_id)
     with svc.db.write() as session:
         letter = session.get(Letter, letter_id)
         if letter is not None:
@@ -60,4 +61,4 @@ def check_letter(svc: Services, letter_id: int) -> list[dict[str, Any]]:
 
 def check_text(svc: Services, text: str) -> list[dict[str, Any]]:
     """Candidates for a text that is not stored (``donthu duplicates --text-file``), among every letter."""
-    return find_duplicates(svc, document_for_text(text), before_id=None)
+    return find_duplicates(svc.search, document_for_text(text), before_id=None)

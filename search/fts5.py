@@ -140,18 +140,22 @@ class FTS5Backend:
     def engine(self):  # noqa: ANN201 - sqlalchemy Engine
         return get_engine(self.url)
 
-    def _ensure_schema(self, conn: Connection) -> None:
+    def _ensure_schema(self, conn: Connection, *, committed: bool = True) -> None:
+        """Create the tables when missing. In a caller's transaction (``committed`` False) a rollback may undo
+        the creation, so the tables are only taken as ready once seen outside one."""
         if self._ready:
             return
-        for statement in _SCHEMA:
-            conn.exec_driver_sql(statement)
-        self._ready = True
+        exists = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'search_docs'").first()
+        if not exists:
+            for statement in _SCHEMA:
+                conn.exec_driver_sql(statement)
+        self._ready = committed or bool(exists)
 
     def _write(self, session: Session | None, work) -> None:  # noqa: ANN001
         """Run ``work(conn)`` in the caller's transaction when it is on this database, else in our own."""
         if session is not None and str(session.get_bind().url) == str(self.engine.url):
             conn = session.connection()
-            self._ensure_schema(conn)
+            self._ensure_schema(conn, committed=False)
             work(conn)
             return
         with self.engine.execution_options(donthu_write=True).begin() as conn:

@@ -33,6 +33,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
     engine.index(LETTERS)
     yield engine
     engine.clear()
+    if request.param == "elasticsearch":  # leave nothing behind on a shared server
+        engine.client.indices.delete(index=f"{engine.alias}-v*", ignore_unavailable=True)
     engine.close()
 
 
