@@ -160,6 +160,7 @@ def matter_facts(text: str, extracted: Extracted) -> dict[str, Any]:
         "amounts": sorted(amounts),
         "marker": bool(_REPEAT_MARKER.search(fold(text))),
         "letter_date": _short_date(extracted.letter_date),
+        "keywords": keywords(text, extracted.sender),
     }
 
 
@@ -192,6 +193,13 @@ def term_vector(text: str, sender: str | None) -> dict[str, float]:
     weights = {w: (1.0 + math.log(c)) * idf.get(w, unseen) for w, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
     return {w: v / norm for w, v in weights.items()}
+
+
+def keywords(text: str, sender: str | None, count: int = 24) -> list[str]:
+    """The body's most distinctive folded words (tf·idf against the corpus): what a more-like-this query asks
+    the index for, so it need not look up every word's frequency at query time."""
+    vector = term_vector(text, sender)
+    return [w for w, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

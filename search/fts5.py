@@ -106,22 +106,55 @@ def match_expression(parsed: ParsedQuery) -> str:
     return " AND ".join(clauses)
 
 
-def exact_expression(parsed: ParsedQuery) -> str | None:
-    """The FTS5 query for the exact-accent tier, or None when nothing was typed with diacritics."""
+def exact_expression(parsed: ParsedQuery, columns: str = "names body") -> str | None:
+    """The FTS5 query for the words typed with diacritics, as typed, or None when none was."""
     parts = [_term_expr(t, exact=True) for t in parsed.terms if t.exact]
     parts += [_quote(" ".join(t.exact or t.folded for t in p.terms)) for p in parsed.phrases if _accented(p)]
     if not parts:
         return None
-    return "{names body} : (" + " AND ".join(parts) + ")"
+    return f"{{{columns}}} : (" + " AND ".join(parts) + ")"
 
 
-def adjacent_expression(parsed: ParsedQuery) -> str | None:
+def names_expression(parsed: ParsedQuery) -> str | None:
+    """The FTS5 query for every typed word being in a name: the sender's, an accused person's, the address."""
+    words = [_term_expr(t, exact=False) for t in parsed.terms]
+    words += [_quote(" ".join(t.folded for t in p.terms)) for p in parsed.phrases]
+    return "names_f : (" + " AND ".join(words) + ")" if words else None
+
+
+def adjacent_expression(parsed: ParsedQuery, exact: bool = False) -> str | None:
     """The FTS5 query for words typed together appearing together ("nguyen van thang" as a name, not three
-    words scattered over the letter); None for a single word."""
+    words scattered over the letter); None for a single word (and, with ``exact``, when nothing is accented)."""
     words = [t for t in parsed.terms if not t.prefix]
-    if len(words) < 2:
+    if len(words) < 2 or (exact and not any(t.exact for t in words)):
         return None
+    if exact:
+        return "{names body} : " + _quote(" ".join(t.exact or t.folded for t in words))
     return "{names_f body_f} : " + _quote(" ".join(t.folded for t in words))
+
+
+def ranking_levels(parsed: ParsedQuery) -> list[str]:
+    """Every hit matches the last expression; a hit ranks by the first expression it matches, then by bm25.
+
+    From the narrowest to the widest: the words as typed in a name, the words in a name, the words side by side
+    as typed, side by side, as typed anywhere, anywhere. So "Nguyễn Văn Đức" lists letters from or about
+    Nguyễn Văn Đức before those of Nguyễn Văn Dục, and before letters that merely mention the three words."""
+    main = match_expression(parsed)
+    all_accented = all(t.exact for t in parsed.all_terms())
+    plain = not parsed.phrases and not parsed.identifiers
+    candidates = [
+        (exact_expression(parsed, "names"), plain and all_accented),
+        (names_expression(parsed), plain),
+        (adjacent_expression(parsed, exact=True), plain and all_accented),
+        (adjacent_expression(parsed), plain),
+        (exact_expression(parsed), plain and all_accented),
+    ]
+    levels: list[str] = []
+    for expression, within_main in candidates:
+        if expression:  # an expression that may match letters the query does not is narrowed to the query
+            levels.append(expression if within_main else f"({main}) AND ({expression})")
+    levels.append(main)
+    return list(dict.fromkeys(levels))
 
 
 def _accented(phrase: Phrase) -> bool:
@@ -318,37 +351,51 @@ class FTS5Backend:
 
     def _search(self, conn: Connection, query: SearchQuery, parsed: ParsedQuery, where: list[str],
                 params: dict) -> SearchResult:
-        params = {**params, "q": match_expression(parsed), "limit": query.limit, "offset": query.offset}
-        # ranking tiers before bm25: the accented form as typed (2), the typed words side by side (1)
-        tiers = []
-        for name, expression, weight in (("exact", exact_expression(parsed), 2),
-                                         ("adjacent", adjacent_expression(parsed), 1)):
-            if expression:
-                tiers.append(f"{weight} * (search_fts.rowid IN (SELECT rowid FROM search_fts "
-                             f"WHERE search_fts MATCH :{name}))")
-                params[name] = expression
-        tier = " + ".join(tiers) or "0"
+        """Count every match, rank one page (see :func:`ranking_levels`), then read the page's rows.
+
+        bm25 over tens of thousands of matches is the slow part of FTS5, so levels are ranked one at a time,
+        narrowest first, and the wider ones only when the narrower do not fill the page."""
+        match = match_expression(parsed)
         clause = "".join(" AND " + w for w in where)
-        base = f"FROM search_fts JOIN search_docs d ON d.letter_id = search_fts.rowid WHERE search_fts MATCH :q{clause}"
-        total = conn.execute(text(f"SELECT count(*) {base}"), params).scalar() or 0
-        order = ("tier DESC, rank, d.letter_id DESC" if query.sort == "relevance"
-                 else "d.received_date DESC, d.letter_id DESC")
-        rows = conn.execute(
-            text(f"SELECT d.letter_id, d.register_no, d.sender, d.received_date, search_fts.body, "
-                 f"bm25(search_fts, {_WEIGHTS}) AS rank, {tier} AS tier {base} "
-                 f"ORDER BY {order} LIMIT :limit OFFSET :offset"),
-            params,
-        ).all()
+        join = "JOIN search_docs d ON d.letter_id = search_fts.rowid " if where or query.sort == "date" else ""
+        base = f"FROM search_fts {join}WHERE search_fts MATCH :q{clause}"
+        total = int(conn.execute(text(f"SELECT count(*) {base}"), {**params, "q": match}).scalar() or 0)
+        if not total:
+            return SearchResult(0, [])
+        need = query.offset + query.limit
+        ranked: dict[int, tuple[int, float]] = {}  # letter id → (level, bm25)
+        if query.sort == "date":
+            sql = (f"SELECT search_fts.rowid, 0.0 {base} ORDER BY d.received_date DESC, d.letter_id DESC "
+                   "LIMIT :limit OFFSET :offset")
+            rows = conn.execute(text(sql), {**params, "q": match, "limit": query.limit, "offset": query.offset})
+            page = [(int(r[0]), 0, 0.0) for r in rows]
+            return SearchResult(total, self._hits(conn, page, parsed, query.sort))
+        for level, expression in enumerate(ranking_levels(parsed)):
+            if len(ranked) >= need:
+                break
+            sql = (f"SELECT search_fts.rowid, bm25(search_fts, {_WEIGHTS}) AS rank {base} "
+                   "ORDER BY rank, search_fts.rowid DESC LIMIT :k")
+            for rowid, rank in conn.execute(text(sql), {**params, "q": expression, "k": need + len(ranked)}):
+                ranked.setdefault(int(rowid), (level, float(rank)))
+        page = [(i, level, rank) for i, (level, rank) in list(ranked.items())[query.offset : need]]
+        return SearchResult(total, self._hits(conn, page, parsed, query.sort))
+
+    def _hits(self, conn: Connection, page: list, parsed: ParsedQuery, sort: str) -> list[SearchHit]:
+        if not page:
+            return []
+        marks = ",".join(str(int(r[0])) for r in page)
+        rows = {int(r[0]): r for r in conn.exec_driver_sql(
+            f"SELECT d.letter_id, d.register_no, d.sender, d.received_date, f.body FROM search_docs d "
+            f"JOIN search_fts f ON f.rowid = d.letter_id WHERE d.letter_id IN ({marks})")}
         hits: list[SearchHit] = []
-        best = None
-        for letter_id, register_no, sender, received, body, rank, in_tier in rows:
-            # bm25 is negative, better is lower; each tier reached doubles the displayed strength
-            strength = -float(rank) * (2.0 ** int(in_tier))
-            best = best or strength or 1.0
-            score = 1.0 if query.sort == "date" else round(min(1.0, strength / best), 4)
+        first_level, best = (page[0][1], -page[0][2] or 1.0) if page else (0, 1.0)
+        for letter_id, level, rank in page:
+            _, register_no, sender, received, body = rows[int(letter_id)]
+            # bm25 is negative, better is lower; each level further from the best hit's halves the score
+            score = 1.0 if sort == "date" else round(min(1.0, -rank / best) * 0.5 ** (level - first_level), 4)
             hits.append(SearchHit(int(letter_id), register_no, score, sender, snippet(body, parsed),
                                   date.fromisoformat(received)))
-        return SearchResult(int(total), hits)
+        return hits
 
     # -- duplicates ----------------------------------------------------------------------------------------
     def more_like_this(self, doc: SearchDocument, *, limit: int = 20, before_id: int | None = None) -> list[int]:
@@ -390,8 +437,12 @@ class FTS5Backend:
 
     def _distinctive_candidates(self, conn: Connection, doc: SearchDocument, limit: int,
                                 before_id: int | None) -> list[int]:
-        indexed = conn.execute(text("SELECT 1 FROM search_docs WHERE letter_id = :i"), {"i": doc.letter_id}).first()
-        words = distinctive_words(conn, fold(normalize(doc.text or "")), seen_once=1 if indexed else 0)
+        # the document's own keywords when the pipeline chose them; else ask the index which words are rare
+        words = [fold(w) for w in doc.facts.get("keywords") or []]
+        if not words:
+            indexed = conn.execute(text("SELECT 1 FROM search_docs WHERE letter_id = :i"),
+                                   {"i": doc.letter_id}).first()
+            words = distinctive_words(conn, fold(normalize(doc.text or "")), seen_once=1 if indexed else 0)
         if not words:
             return []
         expression = "body_f : (" + " OR ".join(_quote(w) for w in words) + ")"
