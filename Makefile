@@ -47,6 +47,7 @@ test-fast: setup
 bench: setup
 	$(BIN)/pip install -q ocrmypdf
 	$(BIN)/python bench/ocr_throughput.py
+	$(BIN)/python bench/search_scale.py
 
 lint: setup
 	$(BIN)/ruff check .

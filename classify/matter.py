@@ -195,11 +195,16 @@ def term_vector(text: str, sender: str | None) -> dict[str, float]:
     return {w: v / norm for w, v in weights.items()}
 
 
-def keywords(text: str, sender: str | None, count: int = 24) -> list[str]:
-    """The body's most distinctive folded words (tf·idf against the corpus): what a more-like-this query asks
-    the index for, so it need not look up every word's frequency at query time."""
-    vector = term_vector(text, sender)
-    return [w for w, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
+def keywords(text: str, sender: str | None, count: int = 16) -> list[str]:
+    """The body's rarest words (by the corpus's idf, then how often the letter uses them), leaving out words in
+    more than 2% of the corpus: what a more-like-this query asks the index for. Rare words have short posting
+    lists, so the query stays fast however large the index grows."""
+    idf, unseen = _idf()
+    floor = unseen - math.log(50)  # idf of a word in 2% of the corpus
+    counts = Counter(_TOKEN.findall(fold(body(text, sender))))
+    rare = [w for w in counts if idf.get(w, unseen) >= floor]
+    rare.sort(key=lambda w: (-idf.get(w, unseen), -counts[w], w))
+    return rare[:count]
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

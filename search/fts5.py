@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from core.vntext import fold, normalize
+from core.vntext import fold, name_key, normalize
 from models.session import get_engine
 from search.base import SearchDocument, SearchHit, SearchQuery, SearchResult
 from search.querytext import (
@@ -46,12 +46,17 @@ _SCHEMA = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
         names, names_f, body, body_f, ids, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')""",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row')",
+    # the names again, alone: their posting lists are short, so "is it a name?" is cheap to ask first
+    """CREATE VIRTUAL TABLE IF NOT EXISTS search_names USING fts5(
+        names, names_f, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')""",
     """CREATE TABLE IF NOT EXISTS search_docs (
         letter_id INTEGER PRIMARY KEY, register_no TEXT NOT NULL, received_date TEXT NOT NULL, sender TEXT,
+        sender_key TEXT,
         type TEXT, agency TEXT, field TEXT, status TEXT, channel TEXT, dossier_id INTEGER, text_hash TEXT,
         doc TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ix_search_docs_received ON search_docs (received_date, letter_id)",
     "CREATE INDEX IF NOT EXISTS ix_search_docs_text_hash ON search_docs (text_hash)",
+    "CREATE INDEX IF NOT EXISTS ix_search_docs_sender_key ON search_docs (sender_key, letter_id)",
 )
 _FILTERS = ("type", "agency", "field", "status", "channel", "dossier_id")
 
@@ -118,7 +123,6 @@ def exact_expression(parsed: ParsedQuery, columns: str = "names body") -> str | 
 def names_expression(parsed: ParsedQuery) -> str | None:
     """The FTS5 query for every typed word being in a name: the sender's, an accused person's, the address."""
     words = [_term_expr(t, exact=False) for t in parsed.terms]
-    words += [_quote(" ".join(t.folded for t in p.terms)) for p in parsed.phrases]
     return "names_f : (" + " AND ".join(words) + ")" if words else None
 
 
@@ -133,28 +137,29 @@ def adjacent_expression(parsed: ParsedQuery, exact: bool = False) -> str | None:
     return "{names_f body_f} : " + _quote(" ".join(t.folded for t in words))
 
 
-def ranking_levels(parsed: ParsedQuery) -> list[str]:
-    """Every hit matches the last expression; a hit ranks by the first expression it matches, then by bm25.
+def ranking_levels(parsed: ParsedQuery) -> list[tuple[str, str]]:
+    """(table, expression) pairs, narrowest first: a hit ranks by the first one it matches, then by bm25; every
+    hit matches the last one (the query itself).
 
-    From the narrowest to the widest: the words as typed in a name, the words in a name, the words side by side
-    as typed, side by side, as typed anywhere, anywhere. So "Nguyễn Văn Đức" lists letters from or about
-    Nguyễn Văn Đức before those of Nguyễn Văn Dục, and before letters that merely mention the three words."""
+    The words as typed in a name (sender, accused, address), the words in a name, the words side by side, then
+    anywhere. So "Nguyễn Văn Đức" lists letters from or about Nguyễn Văn Đức before those of Nguyễn Văn Dục, and
+    both before letters that merely contain the three words. Names are asked of ``search_names``, whose posting
+    lists are short."""
     main = match_expression(parsed)
-    all_accented = all(t.exact for t in parsed.all_terms())
     plain = not parsed.phrases and not parsed.identifiers
-    candidates = [
-        (exact_expression(parsed, "names"), plain and all_accented),
-        (names_expression(parsed), plain),
-        (adjacent_expression(parsed, exact=True), plain and all_accented),
-        (adjacent_expression(parsed), plain),
-        (exact_expression(parsed), plain and all_accented),
-    ]
-    levels: list[str] = []
-    for expression, within_main in candidates:
-        if expression:  # an expression that may match letters the query does not is narrowed to the query
-            levels.append(expression if within_main else f"({main}) AND ({expression})")
-    levels.append(main)
-    return list(dict.fromkeys(levels))
+    levels: list[tuple[str, str]] = []
+    if plain:  # with phrases or identifiers a name match alone does not make a hit
+        exact = exact_expression(parsed, "names")
+        if exact and all(t.exact for t in parsed.terms):
+            levels.append(("search_names", exact))
+        names = names_expression(parsed)
+        if names:
+            levels.append(("search_names", names))
+        adjacent = adjacent_expression(parsed)
+        if adjacent:
+            levels.append(("search_fts", adjacent))
+    levels.append(("search_fts", main))
+    return levels
 
 
 def _accented(phrase: Phrase) -> bool:
@@ -221,9 +226,14 @@ class FTS5Backend:
             [self._fts_row(d) for d in docs],
         )
         conn.execute(
-            text("INSERT INTO search_docs (letter_id, register_no, received_date, sender, type, agency, field, "
-                 "status, channel, dossier_id, text_hash, doc) VALUES (:letter_id, :register_no, :received_date, "
-                 ":sender, :type, :agency, :field, :status, :channel, :dossier_id, :text_hash, :doc)"),
+            text("INSERT INTO search_names (rowid, names, names_f) VALUES (:id, :names, :names_f)"),
+            [{k: v for k, v in self._fts_row(d).items() if k in ("id", "names", "names_f")} for d in docs],
+        )
+        conn.execute(
+            text("INSERT INTO search_docs (letter_id, register_no, received_date, sender, sender_key, type, agency, "
+                 "field, status, channel, dossier_id, text_hash, doc) VALUES (:letter_id, :register_no, "
+                 ":received_date, :sender, :sender_key, :type, :agency, :field, :status, :channel, :dossier_id, "
+                 ":text_hash, :doc)"),
             [self._doc_row(d) for d in docs],
         )
 
@@ -239,7 +249,8 @@ class FTS5Backend:
         data = doc.to_json()
         data.pop("text")  # the text is kept once, in the index's own content
         return {"letter_id": doc.letter_id, "register_no": doc.register_no,
-                "received_date": doc.received_date.isoformat(), "sender": doc.sender, "type": doc.type,
+                "received_date": doc.received_date.isoformat(), "sender": doc.sender,
+                "sender_key": name_key(doc.sender) if doc.sender else None, "type": doc.type,
                 "agency": doc.agency, "field": doc.field, "status": doc.status, "channel": doc.channel,
                 "dossier_id": doc.dossier_id, "text_hash": doc.text_hash,
                 "doc": json.dumps(data, ensure_ascii=False)}
@@ -250,6 +261,7 @@ class FTS5Backend:
             chunk = ids[start : start + 500]
             marks = ",".join(str(int(i)) for i in chunk)
             conn.exec_driver_sql(f"DELETE FROM search_fts WHERE rowid IN ({marks})")
+            conn.exec_driver_sql(f"DELETE FROM search_names WHERE rowid IN ({marks})")
             conn.exec_driver_sql(f"DELETE FROM search_docs WHERE letter_id IN ({marks})")
 
     def delete(self, letter_ids: Iterable[int], *, session: Session | None = None) -> None:
@@ -260,6 +272,7 @@ class FTS5Backend:
     def clear(self) -> None:
         def work(conn: Connection) -> None:
             conn.exec_driver_sql("DELETE FROM search_fts")
+            conn.exec_driver_sql("DELETE FROM search_names")
             conn.exec_driver_sql("DELETE FROM search_docs")
 
         self._write(None, work)
@@ -269,7 +282,11 @@ class FTS5Backend:
         return LIVE
 
     def finish_rebuild(self, target: str) -> None:
-        self._write(None, lambda conn: conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES('optimize')"))
+        def work(conn: Connection) -> None:
+            conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+            conn.exec_driver_sql("INSERT INTO search_names(search_names) VALUES('optimize')")
+
+        self._write(None, work)
 
     def close(self) -> None:
         """Connections belong to the process-wide engine; nothing to release here."""
@@ -370,11 +387,13 @@ class FTS5Backend:
             rows = conn.execute(text(sql), {**params, "q": match, "limit": query.limit, "offset": query.offset})
             page = [(int(r[0]), 0, 0.0) for r in rows]
             return SearchResult(total, self._hits(conn, page, parsed, query.sort))
-        for level, expression in enumerate(ranking_levels(parsed)):
+        for level, (table, expression) in enumerate(ranking_levels(parsed)):
             if len(ranked) >= need:
                 break
-            sql = (f"SELECT search_fts.rowid, bm25(search_fts, {_WEIGHTS}) AS rank {base} "
-                   "ORDER BY rank, search_fts.rowid DESC LIMIT :k")
+            join_level = join.replace("search_fts.rowid", f"{table}.rowid")
+            weights = f", {_WEIGHTS}" if table == "search_fts" else ""
+            sql = (f"SELECT {table}.rowid, bm25({table}{weights}) AS rank FROM {table} {join_level}"
+                   f"WHERE {table} MATCH :q{clause} ORDER BY rank, {table}.rowid DESC LIMIT :k")
             for rowid, rank in conn.execute(text(sql), {**params, "q": expression, "k": need + len(ranked)}):
                 ranked.setdefault(int(rowid), (level, float(rank)))
         page = [(i, level, rank) for i, (level, rank) in list(ranked.items())[query.offset : need]]
@@ -426,14 +445,20 @@ class FTS5Backend:
 
     def _identity_candidates(self, conn: Connection, doc: SearchDocument, limit: int,
                              before_id: int | None) -> list[int]:
-        parts: list[str] = []
+        """Letters of the same person (the sender's name by its folded key, the name as written first; a phone or
+        citizen ID) or naming the same accused, newest first."""
+        before = "" if before_id is None else " AND letter_id < :before"
+        ids: list[int] = []
         if doc.sender:
-            parts.append("names_f : " + _quote(fold(doc.sender)))
-        for name in doc.accused:
-            parts.append("names_f : " + _quote(fold(name)))
-        tokens = [t for t in identifier_tokens(doc) if not t.startswith("reg")]
-        parts += [f"ids : {_quote(t)}" for t in tokens]
-        return self._ranked_ids(conn, " OR ".join(parts), limit, before_id, doc.letter_id)
+            ids += [int(r[0]) for r in conn.execute(
+                text(f"SELECT letter_id FROM search_docs WHERE sender_key = :k AND letter_id != :me{before} "
+                     "ORDER BY sender = :written DESC, letter_id DESC LIMIT :limit"),
+                {"k": name_key(doc.sender), "written": doc.sender, "me": doc.letter_id, "before": before_id,
+                 "limit": limit})]
+        parts = [f"ids : {_quote(t)}" for t in identifier_tokens(doc) if not t.startswith("reg")]
+        parts += ["names_f : " + _quote(fold(name)) for name in doc.accused]
+        ids += self._ranked_ids(conn, " OR ".join(parts), limit, before_id, doc.letter_id)
+        return list(dict.fromkeys(ids))
 
     def _distinctive_candidates(self, conn: Connection, doc: SearchDocument, limit: int,
                                 before_id: int | None) -> list[int]:
