@@ -126,14 +126,12 @@ def names_expression(parsed: ParsedQuery) -> str | None:
     return "names_f : (" + " AND ".join(words) + ")" if words else None
 
 
-def adjacent_expression(parsed: ParsedQuery, exact: bool = False) -> str | None:
+def adjacent_expression(parsed: ParsedQuery) -> str | None:
     """The FTS5 query for words typed together appearing together ("nguyen van thang" as a name, not three
-    words scattered over the letter); None for a single word (and, with ``exact``, when nothing is accented)."""
+    words scattered over the letter); None for a single word."""
     words = [t for t in parsed.terms if not t.prefix]
-    if len(words) < 2 or (exact and not any(t.exact for t in words)):
+    if len(words) < 2:
         return None
-    if exact:
-        return "{names body} : " + _quote(" ".join(t.exact or t.folded for t in words))
     return "{names_f body_f} : " + _quote(" ".join(t.folded for t in words))
 
 
@@ -141,23 +139,22 @@ def ranking_levels(parsed: ParsedQuery) -> list[tuple[str, str]]:
     """(table, expression) pairs, narrowest first: a hit ranks by the first one it matches, then by bm25; every
     hit matches the last one (the query itself).
 
-    The words as typed in a name (sender, accused, address), the words in a name, the words side by side, then
-    anywhere. So "Nguyễn Văn Đức" lists letters from or about Nguyễn Văn Đức before those of Nguyễn Văn Dục, and
+    The words as typed in a name (sender, accused, address), the words in a name, the words side by side, the
+    words as typed anywhere, then anywhere. So "Nguyễn Văn Đức" lists letters from or about Nguyễn Văn Đức before those of Nguyễn Văn Dục, and
     both before letters that merely contain the three words. Names are asked of ``search_names``, whose posting
     lists are short."""
     main = match_expression(parsed)
     plain = not parsed.phrases and not parsed.identifiers
+    accented = all(t.exact for t in parsed.terms)
     levels: list[tuple[str, str]] = []
     if plain:  # with phrases or identifiers a name match alone does not make a hit
-        exact = exact_expression(parsed, "names")
-        if exact and all(t.exact for t in parsed.terms):
-            levels.append(("search_names", exact))
-        names = names_expression(parsed)
-        if names:
-            levels.append(("search_names", names))
-        adjacent = adjacent_expression(parsed)
-        if adjacent:
-            levels.append(("search_fts", adjacent))
+        candidates = [
+            ("search_names", exact_expression(parsed, "names") if accented else None),
+            ("search_names", names_expression(parsed)),
+            ("search_fts", adjacent_expression(parsed)),
+            ("search_fts", exact_expression(parsed) if accented else None),
+        ]
+        levels += [(table, expression) for table, expression in candidates if expression]
     levels.append(("search_fts", main))
     return levels
 
@@ -368,7 +365,7 @@ class FTS5Backend:
 
     def _search(self, conn: Connection, query: SearchQuery, parsed: ParsedQuery, where: list[str],
                 params: dict) -> SearchResult:
-        """Count every match, rank one page (see :func:`ranking_levels`), then read the page's rows.
+        """Rank one page (see :func:`ranking_levels`), count the matches, then read the page's rows.
 
         bm25 over tens of thousands of matches is the slow part of FTS5, so levels are ranked one at a time,
         narrowest first, and the wider ones only when the narrower do not fill the page."""
@@ -376,26 +373,31 @@ class FTS5Backend:
         clause = "".join(" AND " + w for w in where)
         join = "JOIN search_docs d ON d.letter_id = search_fts.rowid " if where or query.sort == "date" else ""
         base = f"FROM search_fts {join}WHERE search_fts MATCH :q{clause}"
-        total = int(conn.execute(text(f"SELECT count(*) {base}"), {**params, "q": match}).scalar() or 0)
-        if not total:
-            return SearchResult(0, [])
         need = query.offset + query.limit
-        ranked: dict[int, tuple[int, float]] = {}  # letter id → (level, bm25)
         if query.sort == "date":
+            total = int(conn.execute(text(f"SELECT count(*) {base}"), {**params, "q": match}).scalar() or 0)
             sql = (f"SELECT search_fts.rowid, 0.0 {base} ORDER BY d.received_date DESC, d.letter_id DESC "
                    "LIMIT :limit OFFSET :offset")
             rows = conn.execute(text(sql), {**params, "q": match, "limit": query.limit, "offset": query.offset})
             page = [(int(r[0]), 0, 0.0) for r in rows]
             return SearchResult(total, self._hits(conn, page, parsed, query.sort))
-        for level, (table, expression) in enumerate(ranking_levels(parsed)):
+        ranked: dict[int, tuple[int, float]] = {}  # letter id → (level, bm25)
+        total: int | None = None
+        levels = ranking_levels(parsed)
+        for level, (table, expression) in enumerate(levels):
             if len(ranked) >= need:
                 break
             join_level = join.replace("search_fts.rowid", f"{table}.rowid")
             weights = f", {_WEIGHTS}" if table == "search_fts" else ""
             sql = (f"SELECT {table}.rowid, bm25({table}{weights}) AS rank FROM {table} {join_level}"
                    f"WHERE {table} MATCH :q{clause} ORDER BY rank, {table}.rowid DESC LIMIT :k")
-            for rowid, rank in conn.execute(text(sql), {**params, "q": expression, "k": need + len(ranked)}):
+            rows = conn.execute(text(sql), {**params, "q": expression, "k": need + len(ranked)}).all()
+            if level == len(levels) - 1 and len(rows) < need + len(ranked):
+                total = len({*ranked, *(int(r[0]) for r in rows)})  # the query's every match is in hand
+            for rowid, rank in rows:
                 ranked.setdefault(int(rowid), (level, float(rank)))
+        if total is None:
+            total = int(conn.execute(text(f"SELECT count(*) {base}"), {**params, "q": match}).scalar() or 0)
         page = [(i, level, rank) for i, (level, rank) in list(ranked.items())[query.offset : need]]
         return SearchResult(total, self._hits(conn, page, parsed, query.sort))
 

@@ -12,7 +12,7 @@ from ingest.services import Services
 from models import Letter
 from search.base import SearchDocument
 from search.factory import fts5_url, open_backend
-from search.fts5 import FTS5Backend, adjacent_expression, exact_expression, match_expression
+from search.fts5 import FTS5Backend, adjacent_expression, exact_expression, match_expression, ranking_levels
 from search.querytext import parse
 
 
@@ -56,6 +56,19 @@ def test_queries_become_fts5_expressions_on_the_folded_columns() -> None:
     assert exact_expression(parse("nguyen van")) is None
     assert adjacent_expression(parse("nguyen van thang")) == '{names_f body_f} : "nguyen van thang"'
     assert adjacent_expression(parse("thang")) is None
+
+
+def test_ranking_asks_names_first_then_words_side_by_side_then_accents_then_anywhere() -> None:
+    assert ranking_levels(parse("Nguyễn Văn Đức")) == [
+        ("search_names", '{names} : ("nguyễn" AND "văn" AND "đức")'),
+        ("search_names", 'names_f : ("nguyen" AND "van" AND "duc")'),
+        ("search_fts", '{names_f body_f} : "nguyen van duc"'),
+        ("search_fts", '{names body} : ("nguyễn" AND "văn" AND "đức")'),
+        ("search_fts", '{names_f body_f} : ("nguyen" AND "van" AND "duc")'),
+    ]
+    assert [t for t, _ in ranking_levels(parse("nguyen"))] == ["search_names", "search_fts"]
+    # a phrase or an identifier must match the letter itself: only the query
+    assert ranking_levels(parse('"van duc" 0912345678')) == [("search_fts", match_expression(parse('"van duc" 0912345678')))]
 
 
 def test_a_quote_in_a_word_cannot_break_out_of_the_expression(tmp_path: Path) -> None:
