@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -26,10 +27,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(fold(normalize(text)).split()).encode()).hexdigest()
 
 
-def document_for_text(text: str, *, letter_id: int = 0, register_no: str = "", received=None) -> SearchDocument:
+def document_for_text(text: str, *, letter_id: int = 0, register_no: str = "",
+                      received: date | None = None) -> SearchDocument:
     """The search document of a text, with its extracted facts (letters and texts that are not stored alike)."""
-    from datetime import date
-
     text = normalize(text or "")
     facts = extract(text)
     return SearchDocument(
