@@ -72,7 +72,6 @@ _CAPS = {"people": 2, "decisions": 2, "dates": 3, "amounts": 4, "places": 4}
 SAME_MATTER = 0.5  # matter probability from which one person's two letters are one matter (a repeat)
 # Different senders need far stronger evidence: neighbours write alike about the same project or the same farm
 CAMPAIGN = 0.9
-SHOW_SAME_SENDER = True  # a different matter of the same person is shown to the reviewer, never merged
 
 
 @dataclass
@@ -116,8 +115,8 @@ def body(text: str, sender: str | None) -> str:
 def matter_facts(text: str, extracted: Extracted) -> dict[str, Any]:
     """The facts duplicate detection compares, JSON-ready (stored with the letter's search document)."""
     text = normalize(text or "")
-    content = body(text, extracted.sender)
-    content = _PHONE.sub(" ", content)
+    about = body(text, extracted.sender)
+    content = _PHONE.sub(" ", about)
     content = _CITIZEN_ID.sub(" ", content)
     dates: set[str] = set()
 
@@ -160,7 +159,7 @@ def matter_facts(text: str, extracted: Extracted) -> dict[str, Any]:
         "amounts": sorted(amounts),
         "marker": bool(_REPEAT_MARKER.search(fold(text))),
         "letter_date": _short_date(extracted.letter_date),
-        "keywords": keywords(text, extracted.sender),
+        "keywords": keywords(about),
     }
 
 
@@ -195,13 +194,13 @@ def term_vector(text: str, sender: str | None) -> dict[str, float]:
     return {w: v / norm for w, v in weights.items()}
 
 
-def keywords(text: str, sender: str | None, count: int = 16) -> list[str]:
-    """The body's rarest words (by the corpus's idf, then how often the letter uses them), leaving out words in
+def keywords(about: str, count: int = 16) -> list[str]:
+    """The rarest words of a letter's :func:`body` (by the corpus's idf, then how often the letter uses them), leaving out words in
     more than 2% of the corpus: what a more-like-this query asks the index for. Rare words have short posting
     lists, so the query stays fast however large the index grows."""
     idf, unseen = _idf()
     floor = unseen - math.log(50)  # idf of a word in 2% of the corpus
-    counts = Counter(_TOKEN.findall(fold(body(text, sender))))
+    counts = Counter(_TOKEN.findall(fold(about)))
     rare = [w for w in counts if idf.get(w, unseen) >= floor]
     rare.sort(key=lambda w: (-idf.get(w, unseen), -counts[w], w))
     return rare[:count]
@@ -271,9 +270,7 @@ def judge(evidence: Evidence) -> Judgement | None:
     person = bool(evidence.same_person)
     if person and matter >= SAME_MATTER:
         kind, score = "repeat", 0.5 + matter / 2
-    elif person:
-        if not SHOW_SAME_SENDER:
-            return None
+    elif person:  # another matter of the same person: shown to the reviewer, never merged
         kind, score = "same_sender", 0.3 + 0.2 * matter
     elif matter >= CAMPAIGN:
         kind, score = "same_matter", 0.3 + 0.5 * matter

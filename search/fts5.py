@@ -217,15 +217,13 @@ class FTS5Backend:
     def _upsert(self, conn: Connection, docs: Sequence[SearchDocument]) -> None:
         ids = [d.letter_id for d in docs]
         self._remove(conn, ids)
+        rows = [self._fts_row(d) for d in docs]  # normalising and folding a letter's text is the costly part
         conn.execute(
             text("INSERT INTO search_fts (rowid, names, names_f, body, body_f, ids) "
                  "VALUES (:id, :names, :names_f, :body, :body_f, :ids)"),
-            [self._fts_row(d) for d in docs],
+            rows,
         )
-        conn.execute(
-            text("INSERT INTO search_names (rowid, names, names_f) VALUES (:id, :names, :names_f)"),
-            [{k: v for k, v in self._fts_row(d).items() if k in ("id", "names", "names_f")} for d in docs],
-        )
+        conn.execute(text("INSERT INTO search_names (rowid, names, names_f) VALUES (:id, :names, :names_f)"), rows)
         conn.execute(
             text("INSERT INTO search_docs (letter_id, register_no, received_date, sender, sender_key, type, agency, "
                  "field, status, channel, dossier_id, text_hash, doc) VALUES (:letter_id, :register_no, "
@@ -420,8 +418,8 @@ class FTS5Backend:
 
     # -- duplicates ----------------------------------------------------------------------------------------
     def more_like_this(self, doc: SearchDocument, *, limit: int = 20, before_id: int | None = None) -> list[int]:
-        """Candidates by three routes, merged best first: the same person (name, phone, citizen ID), the same
-        facts (decision numbers, accused), and the most distinctive words of the text."""
+        """Candidates by two routes, interleaved best first: the same person or facts (sender's name, phone,
+        citizen ID, decision numbers, accused) and the most distinctive words of the text."""
         with self._read() as conn:
             routes = [
                 self._identity_candidates(conn, doc, limit, before_id),
