@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classify.corpus import AGENCIES, FIELDS, TYPES
@@ -28,3 +31,22 @@ def record_labels(session: Session, letter_id: int, *, type: str, agency: str, f
            letter_id=letter_id, type=type, agency=agency, field=field,
            model_version=letter.model_version)
     return label
+
+
+def latest_label(session: Session, letter_id: int) -> LetterLabel | None:
+    return session.scalars(
+        select(LetterLabel).where(LetterLabel.letter_id == letter_id).order_by(LetterLabel.id.desc()).limit(1)
+    ).first()
+
+
+def current_labels(session: Session, letter: Letter) -> dict[str, Any]:
+    """The letter's labels as they stand: a reviewer's (the latest) over the model's prediction.
+    ``reviewed`` says which; missing labels are None."""
+    label = latest_label(session, letter.id)
+    if label is not None:
+        return {"type": label.type, "agency": label.agency, "field": label.field, "flags": dict(label.flags or {}),
+                "reviewed": True}
+    prediction = letter.classification or {}
+    return {"type": (prediction.get("type") or {}).get("label"), "agency": (prediction.get("agency") or {}).get("label"),
+            "field": (prediction.get("field") or {}).get("label"), "flags": dict(prediction.get("flags") or {}),
+            "reviewed": False}

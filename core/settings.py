@@ -56,6 +56,14 @@ class Settings:
     agency_review_threshold: float = 0.35  # agency confidence under which a letter needs review
     retrain_interval: int = 86400  # seconds between scheduled retraining checks (0: never)
     model_tolerance: float = 0.01  # a new model may score at most this much lower on the held-out split
+    # the office printed on forwarding slips and guidance letters
+    office_parent: str = "TỈNH ỦY"
+    office_name: str = "BAN NỘI CHÍNH"
+    office_place: str = "……"
+    signer_title: str = "TL. BAN THƯỜNG VỤ\nTRƯỞNG BAN"
+    signer_name: str = ""
+    # cookies only over HTTPS: on behind a TLS proxy in production; off for http://127.0.0.1 on one machine
+    secure_cookies: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -143,6 +151,12 @@ def load_settings() -> Settings:
         agency_review_threshold=_number("AGENCY_REVIEW_THRESHOLD", 0.35),
         retrain_interval=_number("RETRAIN_INTERVAL", 86400),
         model_tolerance=_number("MODEL_TOLERANCE", 0.01),
+        office_parent=_env("OFFICE_PARENT", "TỈNH ỦY"),
+        office_name=_env("OFFICE_NAME", "BAN NỘI CHÍNH"),
+        office_place=_env("OFFICE_PLACE", "……"),
+        signer_title=_env("SIGNER_TITLE", "TL. BAN THƯỜNG VỤ\nTRƯỞNG BAN"),
+        signer_name=_env("SIGNER_NAME", ""),
+        secure_cookies=(_env("SECURE_COOKIES", "0") or "0").lower() in ("1", "true", "yes"),
         host=_env("HOST", "127.0.0.1"),
         port=_number("PORT", 8000),
     )

@@ -3,12 +3,15 @@ dir (the first one trained from the shipped corpus), with the review thresholds 
 
 from __future__ import annotations
 
+from classify.labels import current_labels
 from classify.model import LetterClassifier, Thresholds
 from classify.store import ModelStore
 from classify.training import TrainResult, ensure_model, reviewed_examples, train
+from core.deadlines import processing_deadline
 from core.settings import Settings
 from ingest.services import Services
 from models import Letter
+from models.dossiers import holiday_set
 
 
 def model_store(settings: Settings) -> ModelStore:
@@ -38,6 +41,10 @@ def classify_letter(svc: Services, letter_id: int) -> None:
         letter.classification = prediction
         letter.model_version = prediction["model_version"] if prediction else None
         letter.needs_review = prediction["needs_review"] if prediction else True  # no text: a person must look
+        kind = current_labels(session, letter)["type"]
+        letter.due_date = processing_deadline(letter.received_date, type=kind, channel=letter.channel,
+                                              holidays=holiday_set(session)).due
+        letter.refresh_queue()
 
 
 def retrain(svc: Services, *, force: bool = False) -> TrainResult:

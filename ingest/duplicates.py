@@ -56,6 +56,7 @@ def check_letter(svc: Services, letter_id: int) -> list[dict[str, Any]]:
         letter = session.get(Letter, letter_id)
         if letter is not None:
             letter.duplicates = candidates
+            letter.refresh_queue()
     return candidates
 
 

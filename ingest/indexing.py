@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classify.extract import extract
-from classify.labels import record_labels
+from classify.labels import current_labels, record_labels
 from classify.matter import matter_facts
 from core.vntext import fold, normalize
 from ingest.services import Services
@@ -52,16 +52,11 @@ def document_for(session: Session, letter: Letter) -> SearchDocument:
     """A letter's search document: text and facts, and the labels a reviewer gave (else the model's)."""
     doc = document_for_text(letter.full_text or "", letter_id=letter.id, register_no=letter.register_no,
                             received=letter.received_date)
-    label = session.scalars(
-        select(LetterLabel).where(LetterLabel.letter_id == letter.id).order_by(LetterLabel.id.desc()).limit(1)
-    ).first()
-    prediction = letter.classification or {}
-    doc.type = label.type if label else (prediction.get("type") or {}).get("label")
-    doc.agency = label.agency if label else (prediction.get("agency") or {}).get("label")
-    doc.field = label.field if label else (prediction.get("field") or {}).get("label")
+    labels = current_labels(session, letter)
+    doc.type, doc.agency, doc.field = labels["type"], labels["agency"], labels["field"]
     doc.status = letter.status
     doc.channel = letter.channel
-    doc.dossier_id = getattr(letter, "dossier_id", None)
+    doc.dossier_id = letter.dossier_id
     return doc
 
 

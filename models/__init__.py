@@ -3,7 +3,9 @@
 from models.agencies import Agency
 from models.audit import AuditEvent
 from models.base import Base
+from models.dossiers import DOSSIER_STATUSES, Dossier, DossierAttachment, DossierCounter, DossierStep, Holiday
 from models.letters import LETTER_STATUSES, Letter, LetterLabel, Page, RegisterCounter
 from models.users import ROLES, ApiToken, User
 
-__all__ = ["Agency", "ApiToken", "AuditEvent", "Base", "LETTER_STATUSES", "Letter", "LetterLabel", "Page", "RegisterCounter", "ROLES", "User"]
+__all__ = ["Agency", "ApiToken", "AuditEvent", "Base", "DOSSIER_STATUSES", "Dossier", "DossierAttachment",
+           "DossierCounter", "DossierStep", "Holiday", "LETTER_STATUSES", "Letter", "LetterLabel", "Page", "RegisterCounter", "ROLES", "User"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -14,6 +14,16 @@ from models.base import Base, utcnow
 # ocr_done: text assembled (later stages record themselves in ``stages``); failed: see ``error``.
 LETTER_STATUSES = ("received", "queued", "ocr_running", "ocr_done", "failed")
 PAGE_STATUSES = ("pending", "queued", "running", "done", "failed")
+
+
+def queue_rank(classified: bool, needs_review: bool, has_duplicates: bool, reviewed: bool) -> int | None:
+    """The review queue's order: letters a person must look at first, then likely repeats, then the rest (each
+    group by its deadline); None keeps a letter out of the queue (not yet classified, or already reviewed)."""
+    if not classified or reviewed:
+        return None
+    if needs_review:
+        return 0
+    return 1 if has_duplicates else 2
 
 
 class RegisterCounter(Base):
@@ -26,7 +36,8 @@ class RegisterCounter(Base):
 
 class Letter(Base):
     __tablename__ = "letters"
-    __table_args__ = (UniqueConstraint("register_year", "register_seq", name="uq_letters_register"),)
+    __table_args__ = (UniqueConstraint("register_year", "register_seq", name="uq_letters_register"),
+                      Index("ix_letters_queue", "queue_order", "due_date", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     register_year: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -64,6 +75,16 @@ class Letter(Base):
     # nothing is merged without a person
     duplicates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
+    # review: the matter it belongs to, the handling decision, the deadline to process it, who reviewed it
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)  # set when classified; see core.deadlines
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # place in the review queue (see ``queue_rank``), NULL once reviewed or before it is classified: one indexed
+    # column keeps the queue a cheap index scan however many letters there are
+    queue_order: Mapped[int | None] = mapped_column(Integer)
+
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -73,6 +94,12 @@ class Letter(Base):
     pages: Mapped[list[Page]] = relationship(
         back_populates="letter", order_by="Page.index", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    def refresh_queue(self) -> None:
+        """Recompute the letter's place in the review queue after its classification, duplicates or review
+        changed."""
+        self.queue_order = queue_rank(self.classification is not None, self.needs_review, bool(self.duplicates),
+                                      self.reviewed_at is not None)
 
     @property
     def is_settled(self) -> bool:

@@ -52,7 +52,7 @@ def test_login_page_is_vietnamese_and_protected_pages_redirect_to_it(client: Fla
 def test_wrong_password_is_refused_and_right_one_logs_in(client: FlaskClient) -> None:
     assert _login(client, password="nope").status_code == 401
     response = _login(client)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     assert "Danh sách đơn" in client.get("/letters").get_data(as_text=True)
 
 

@@ -6,14 +6,24 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, jsonify, request, session, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
+from classify.labels import current_labels
+from ingest.dossiers import DossierError, decide, dossier_json, open_dossier
 from ingest.errors import IntakeError
-from models import Letter, User
+from ingest.indexing import index_letter
+from ingest.review import ReviewInput, review_letter
+from models import Dossier, Letter, User
 from web.accounts import user_for_token
 from web.app import services
+from web.dossiers import dossier_masker
 from web.letter_status import letter_status
+from web.letter_view import letter_view
+from web.openapi import openapi_document
+from web.permissions import can
+from web.search_page import hit_json, masked_hits, query_from_args
 from web.uploads import parse_received, register_uploads
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -63,8 +73,29 @@ def _letter_json(outcome: dict) -> dict:
     return outcome
 
 
+def _forbidden(permission: str):  # noqa: ANN202
+    if not can(g.user, permission):
+        return _error(f"your role ({g.user.role}) may not do this ({permission})", "forbidden", 403)
+    return None
+
+
+def permission(name: str):  # noqa: ANN201
+    """An API view that needs ``name`` (after ``api_auth``): 403 JSON otherwise."""
+    def decorate(view):  # noqa: ANN001, ANN202
+        @wraps(view)
+        def wrapped(*args, **kwargs):  # noqa: ANN202
+            refused = _forbidden(name)
+            return refused if refused is not None else view(*args, **kwargs)
+
+        wrapped.permission = name  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
 @api.post("/letters")
 @api_auth
+@permission("letters.upload")
 def upload_letters():  # noqa: ANN201
     files = [f for f in request.files.getlist("file") + request.files.getlist("files") if f]
     if not files:
@@ -89,6 +120,7 @@ def upload_letters():  # noqa: ANN201
 
 @api.get("/letters/<int:letter_id>/status")
 @api_auth
+@permission("letters.view")
 def get_status(letter_id: int):  # noqa: ANN201
     info = letter_status(services(), letter_id)
     if info is None:
@@ -98,20 +130,151 @@ def get_status(letter_id: int):  # noqa: ANN201
 
 @api.get("/letters/<int:letter_id>")
 @api_auth
+@permission("letters.view")
 def get_letter(letter_id: int):  # noqa: ANN201
-    with services().db.read() as db:
+    """Status, text, the classification (``donthu classify --json`` shape) and the duplicate candidates
+    (``donthu duplicates --json`` shape); a protected letter's identity is masked unless the caller handles it."""
+    with services().db.write() as db:
         letter = db.get(Letter, letter_id)
         if letter is None:
             abort(404, description=f"letter {letter_id} does not exist")
+        view = letter_view(db, g.user, letter, via="api")
         body = {
             "letter_id": letter.id, "register_no": letter.register_no, "status": letter.status,
             "received_date": letter.received_date.isoformat(), "channel": letter.channel,
             "original_name": letter.original_name, "media_type": letter.media_type,
-            "page_count": letter.page_count, "text": letter.full_text, "text_source": letter.text_source,
+            "page_count": letter.page_count, "text": view.text, "text_source": letter.text_source,
             "ocr_confidence": letter.ocr_confidence, "error": letter.error,
+            "classification": view.classification,
+            "duplicates": {"letter_id": letter.id, "candidates": view.duplicates},
+            "labels": view.labels, "protected": view.visibility.protected, "identity_masked": view.masked,
+            "dossier_id": letter.dossier_id, "decision": letter.decision,
+            "due_date": letter.due_date.isoformat() if letter.due_date else None,
+            "reviewed_at": letter.reviewed_at.isoformat(timespec="seconds") if letter.reviewed_at else None,
             "status_url": url_for("api.get_status", letter_id=letter.id),
         }
     return jsonify(body)
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="send a JSON object body")
+    return data
+
+
+def _dossier_id(value: object) -> int | str | None:
+    """A dossier named by id, by number ("0001/2026/HS") or "new"."""
+    if value in (None, "", "new"):
+        return value or None
+    if isinstance(value, int) or str(value).isdigit():
+        return int(value)
+    with services().db.read() as db:
+        found = db.scalar(select(Dossier.id).where(Dossier.number == str(value)))
+    if found is None:
+        raise DossierError(f"no dossier {value}")
+    return found
+
+
+@api.post("/letters/<int:letter_id>/review")
+@api_auth
+@permission("letters.review")
+def review_letter_api(letter_id: int):  # noqa: ANN201
+    """Confirm or correct the labels, attach to a dossier ("new", an id or a number) and decide the handling."""
+    data = _json_body()
+    try:
+        given = ReviewInput.from_mapping({**data, "dossier": None})
+        given.dossier = _dossier_id(data.get("dossier"))
+        outcome = review_letter(services(), letter_id, g.user.id, given, actor="api")
+    except DossierError as exc:
+        status = 404 if "không có đơn" in str(exc) else 422
+        return _error(str(exc), "invalid_review", status)
+    return jsonify(outcome.as_dict())
+
+
+@api.get("/search")
+@api_auth
+@permission("search")
+def search():  # noqa: ANN201
+    """The shape ``donthu search --json`` prints; protected hits are masked for callers who do not handle them."""
+    try:
+        query = query_from_args(request.args)
+        result = services().search.query(query)
+    except ValueError as exc:
+        return _error(str(exc), "bad_request", 400)
+    with services().db.write() as db:
+        hits = masked_hits(db, g.user, result, query.text, "api")
+    return jsonify({"total": result.total, "hits": [hit_json(h) for h in hits]})
+
+
+@api.get("/dossiers")
+@api_auth
+@permission("dossiers.view")
+def list_dossiers():  # noqa: ANN201
+    status = request.args.get("status") or None
+    limit = min(200, max(1, request.args.get("limit", 50, type=int)))
+    offset = max(0, request.args.get("offset", 0, type=int))
+    with services().db.write() as db:
+        query = select(Dossier)
+        if status:
+            query = query.where(Dossier.status == status)
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = db.scalars(query.order_by(Dossier.id.desc()).offset(offset).limit(limit)).all()
+        items = [dossier_json(db, d, masker=dossier_masker(db, d, g.user)) for d in rows]
+    return jsonify({"total": total, "dossiers": items})
+
+
+@api.get("/dossiers/<int:dossier_id>")
+@api_auth
+@permission("dossiers.view")
+def get_dossier(dossier_id: int):  # noqa: ANN201
+    with services().db.write() as db:
+        dossier = db.get(Dossier, dossier_id)
+        if dossier is None:
+            abort(404, description=f"dossier {dossier_id} does not exist")
+        return jsonify(dossier_json(db, dossier, masker=dossier_masker(db, dossier, g.user)))
+
+
+@api.post("/dossiers")
+@api_auth
+@permission("dossiers.create")
+def create_dossier():  # noqa: ANN201
+    """Open a dossier from a letter: {"letter_id": N, "type"?, "field"?, "agency"?, "summary"?, "decision"?}.
+    Labels default to the letter's current ones (a reviewer's, else the model's)."""
+    data = _json_body()
+    letter_id = data.get("letter_id")
+    if not isinstance(letter_id, int):
+        return _error("letter_id (an integer) is required", "bad_request", 400)
+    with services().db.write() as db:
+        letter = db.get(Letter, letter_id)
+        if letter is None:
+            return _error(f"letter {letter_id} does not exist", "not_found", 404)
+        if letter.dossier_id is not None:
+            return _error(f"letter {letter_id} is already in dossier {letter.dossier_id}", "conflict", 409)
+        labels = current_labels(db, letter)
+        chosen = {k: data.get(k) or labels[k] for k in ("type", "field", "agency")}
+        if not all(chosen.values()):
+            return _error("type, field and agency are required for a letter without labels", "bad_request", 400)
+        try:
+            dossier = open_dossier(db, letter, g.user.id, summary=data.get("summary"), **chosen)
+            if data.get("decision"):
+                decide(db, dossier, str(data["decision"]), g.user.id)
+        except DossierError as exc:
+            db.rollback()
+            return _error(str(exc), "invalid_dossier", 422)
+        db.flush()
+        body = dossier_json(db, dossier)
+        location = url_for("api.get_dossier", dossier_id=dossier.id)
+    index_letter(services(), letter_id)
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+@api.get("/openapi.json")
+def openapi():  # noqa: ANN201
+    return jsonify(openapi_document())
 
 
 @api.get("/me")

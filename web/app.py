@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
@@ -20,22 +22,31 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes * 10 + 1024 * 1024,  # a form may carry several files
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="donthu_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["donthu"] = Services(settings)
     csrf.init_app(app)
 
+    from web.admin import admin
     from web.api import api
     from web.auth import auth, load_current_user
+    from web.dashboard import dashboard
+    from web.dossiers import dossiers
     from web.letters import letters
+    from web.permissions import can
+    from web.review import review
+    from web.search_page import search_page
 
     app.before_request(load_current_user)
-    app.register_blueprint(auth)
-    app.register_blueprint(letters)
-    app.register_blueprint(api)
+    for blueprint in (auth, letters, dashboard, review, dossiers, search_page, admin, api):
+        app.register_blueprint(blueprint)
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions; bearer tokens need none
 
-    app.jinja_env.globals.update(labels=labels, current_user=lambda: g.get("user"))
+    app.jinja_env.globals.update(labels=labels, current_user=lambda: g.get("user"), today=date.today,
+                                 can=lambda permission: can(g.get("user"), permission))
     app.jinja_env.filters["dmy"] = labels.format_date
 
     @app.after_request

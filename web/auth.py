@@ -12,6 +12,7 @@ from models.audit import record
 from models.base import utcnow
 from web.accounts import verify_password
 from web.app import services
+from web.ratelimit import LoginLimiter
 
 auth = Blueprint("auth", __name__)
 
@@ -38,11 +39,22 @@ def login_required(view):  # noqa: ANN001, ANN201
     return wrapped
 
 
+def _limiter() -> LoginLimiter:
+    from flask import current_app
+
+    limiter = current_app.extensions.get("donthu_login_limiter")
+    if limiter is None:
+        settings = services().settings
+        limiter = LoginLimiter(settings.effective_redis_url, prefix=f"{settings.queue_name}:login")
+        current_app.extensions["donthu_login_limiter"] = limiter
+    return limiter
+
+
 def _safe_next(target: str | None) -> str:
     # only local paths: never redirect a freshly logged-in user to another site
     if target and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("letters.index")
+    return url_for("dashboard.home")
 
 
 @auth.route("/login", methods=["GET", "POST"])
@@ -50,6 +62,11 @@ def login():  # noqa: ANN201
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
         password = request.form.get("password", "")
+        limiter = _limiter()
+        address = request.remote_addr or "?"
+        if limiter.blocked(email, address):
+            flash("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.", "error")
+            return render_template("login.html", email=email), 429
         with services().db.write() as db:
             user = db.scalar(select(User).where(User.email == email))
             if user is not None and user.active and verify_password(user.password_hash, password):
@@ -59,9 +76,12 @@ def login():  # noqa: ANN201
             else:
                 user_id = None
         if user_id is not None:
+            limiter.succeeded(email)
             session.clear()  # a new session on login: no fixation
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             session["user_id"] = user_id
             return redirect(_safe_next(request.args.get("next")))
+        limiter.failed(email, address)
         flash("Email hoặc mật khẩu không đúng.", "error")
         return render_template("login.html", email=email), 401
     return render_template("login.html", email="")

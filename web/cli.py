@@ -304,11 +304,6 @@ def evaluate(data_file: str, as_json: bool) -> None:
                    + (f"  exact {s['exact_match']:.3f}" if "exact_match" in s else ""))
 
 
-def _hit_json(hit) -> dict:  # noqa: ANN001 - search.base.SearchHit
-    return {"letter_id": hit.letter_id, "register_no": hit.register_no, "score": hit.score, "sender": hit.sender,
-            "snippet": hit.snippet, "received_date": hit.received_date.isoformat()}
-
-
 @main.command()
 @click.argument("query", nargs=-1)
 @click.option("--type", "type_", help="Letter type (khieu_nai, to_cao, kien_nghi, phan_anh).")
@@ -336,7 +331,9 @@ def search(query: tuple[str, ...], type_, agency, field_, status, channel, dossi
         dossier_id=dossier, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, sort=sort, limit=limit, offset=offset))
     if as_json:
-        _emit({"total": result.total, "hits": [_hit_json(h) for h in result.hits]})
+        from web.search_page import result_json
+
+        _emit(result_json(result))
         return
     click.echo(f"{result.total} đơn")
     for hit in result.hits:

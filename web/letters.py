@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+import io
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
 from core.settings import CHANNELS
+from ingest.confidentiality import masked_png, visibility
 from ingest.errors import IntakeError
 from models import Letter, Page
 from web.app import services
 from web.auth import login_required
+from web.letter_view import letter_view
+from web.permissions import requires
 from web.uploads import parse_received, register_uploads
 
 letters = Blueprint("letters", __name__)
@@ -39,11 +44,11 @@ def _letter_page(status: str | None, page: int) -> tuple[list[Letter], int]:
 @letters.route("/")
 @login_required
 def index():  # noqa: ANN201
-    return redirect(url_for("letters.list_letters"))
+    return redirect(url_for("dashboard.home"))
 
 
 @letters.route("/letters")
-@login_required
+@requires("letters.view")
 def list_letters():  # noqa: ANN201
     status = request.args.get("status") or None
     page = max(1, request.args.get("page", 1, type=int))
@@ -54,40 +59,58 @@ def list_letters():  # noqa: ANN201
 
 
 @letters.route("/letters/upload", methods=["GET", "POST"])
-@login_required
+@requires("letters.upload")
 def upload():  # noqa: ANN201
     if request.method == "POST":
+        wants_json = request.accept_mimetypes.best == "application/json"  # the page's own per-file uploads
         files = [f for f in request.files.getlist("files") if f and f.filename]
         if not files:
+            if wants_json:
+                return jsonify({"error": "no file", "message_vi": "Chưa chọn tệp nào."}), 400
             flash("Chưa chọn tệp nào.", "error")
             return render_template("upload.html", channels=CHANNELS), 400
         try:
             outcomes = register_uploads(services(), files, request.form.get("channel", "post"),
                                         parse_received(request.form.get("received")), g.user.id, "web")
         except IntakeError as exc:
+            if wants_json:
+                return jsonify({"error": exc.message, "code": exc.code, "message_vi": exc.message_vi}), 400
             flash(exc.message_vi, "error")
             return render_template("upload.html", channels=CHANNELS), 400
+        if wants_json:
+            return jsonify({"letters": outcomes}), 202
         return render_template("upload_result.html", outcomes=outcomes)
     return render_template("upload.html", channels=CHANNELS)
 
 
 @letters.route("/letters/<int:letter_id>")
-@login_required
+@requires("letters.view")
 def show(letter_id: int):  # noqa: ANN201
-    with services().db.read() as db:
+    with services().db.write() as db:
         letter = db.get(Letter, letter_id)
         if letter is None:
             abort(404)
-        pages = list(letter.pages)
-    return render_template("letter.html", letter=letter, pages=pages)
+        view = letter_view(db, g.user, letter, via="web")
+        return render_template("letter.html", letter=letter, view=view, pages=view.pages)
 
 
 @letters.route("/letters/<int:letter_id>/pages/<int:index>.png")
-@login_required
+@requires("letters.view")
 def page_image(letter_id: int, index: int):  # noqa: ANN201
-    with services().db.read() as db:
+    with services().db.write() as db:
+        letter = db.get(Letter, letter_id)
         page = db.scalar(select(Page).where(Page.letter_id == letter_id, Page.index == index))
-        if page is None or not page.image_path:
+        if letter is None or page is None or not page.image_path:
             abort(404)
-        path = services().store.path(page.image_path)
-    return send_file(path, mimetype="image/png", max_age=3600)
+        path = str(services().store.path(page.image_path))
+        seen = visibility(db, g.user, letter, via="web")
+        boxes = seen.masker.word_boxes(page.words or []) if seen.masked else []
+        if seen.masked and not page.words:
+            abort(403)  # no word boxes to black out: the scan itself would show the denouncer
+    if seen.masked:
+        response = send_file(io.BytesIO(masked_png(path, boxes)), mimetype="image/png")
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    response = send_file(path, mimetype="image/png", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

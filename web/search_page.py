@@ -1,0 +1,113 @@
+"""The officers' search page: one box, filters, highlighted results linking to letters and dossiers. Hits of
+protected letters are masked for users who do not handle them (the snippet is cut again from the masked text)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, g, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classify.corpus import AGENCIES, FIELDS, TYPES
+from core.settings import CHANNELS
+from ingest.confidentiality import MASK, Masker, identity_terms, visibility
+from models import Agency, Dossier, Letter, User
+from search.base import SearchHit, SearchQuery, SearchResult
+from search.querytext import parse
+from search.snippets import snippet
+from web.app import services
+from web.permissions import requires
+
+search_page = Blueprint("search_page", __name__)
+PAGE_SIZE = 20
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """One hit in the shape ``donthu search --json`` prints."""
+    return {"letter_id": hit.letter_id, "register_no": hit.register_no, "score": hit.score, "sender": hit.sender,
+            "snippet": hit.snippet, "received_date": hit.received_date.isoformat()}
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    return {"total": result.total, "hits": [hit_json(h) for h in result.hits]}
+
+
+def query_from_args(args: Any, *, limit: int = PAGE_SIZE) -> SearchQuery:
+    """A SearchQuery from request arguments; raises ValueError with the bad argument named."""
+    def day(name: str) -> date | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(f"{name}: ngày không hợp lệ {value!r}")
+
+    def number(name: str, default: int) -> int:
+        try:
+            return int(args.get(name) or default)
+        except ValueError as exc:
+            raise ValueError(f"{name} phải là số") from exc
+
+    dossier = args.get("dossier") or None
+    return SearchQuery(
+        text=(args.get("q") or "").strip(), type=args.get("type") or None, agency=args.get("agency") or None,
+        field=args.get("field") or None, status=args.get("status") or None, channel=args.get("channel") or None,
+        dossier_id=int(dossier) if dossier and str(dossier).isdigit() else None, date_from=day("from"),
+        date_to=day("to"), sort=args.get("sort") or "relevance", limit=number("limit", limit),
+        offset=number("offset", 0))
+
+
+def masked_hits(session: Session, user: User | None, result: SearchResult, query_text: str,
+                via: str) -> list[SearchHit]:
+    """The hits as ``user`` may see them: a protected letter's sender and its traces in the snippet are masked
+    unless the user handles it; each protected hit shown is a view for the audit log."""
+    letters = {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_([h.letter_id for h in result.hits])))}
+    parsed = parse(query_text) if query_text else None
+    shown: list[SearchHit] = []
+    for hit in result.hits:
+        letter = letters.get(hit.letter_id)
+        if letter is None:
+            continue
+        seen = visibility(session, user, letter, via=via)
+        if seen.masked:
+            text = Masker(identity_terms(letter)).text(letter.full_text or "") or ""
+            cut = snippet(text, parsed) if parsed else text[:180]
+            hit = SearchHit(letter_id=hit.letter_id, register_no=hit.register_no, score=hit.score,
+                            sender=MASK if hit.sender else hit.sender, snippet=cut, received_date=hit.received_date)
+        shown.append(hit)
+    return shown
+
+
+@search_page.route("/search")
+@requires("search")
+def search():  # noqa: ANN201
+    args = request.args
+    error = None
+    hits: list[SearchHit] = []
+    total = 0
+    page = max(1, args.get("page", 1, type=int))
+    query_text = (args.get("q") or "").strip()
+    searched = any(args.get(k) for k in ("q", "type", "agency", "field", "channel", "from", "to"))
+    dossiers: dict[int, Dossier] = {}
+    result = None
+    if searched:
+        try:  # the query runs before the write transaction: with SQLite the index lives in the same file
+            result = services().search.query(query_from_args({**args.to_dict(), "offset": (page - 1) * PAGE_SIZE}))
+        except ValueError as exc:
+            error = str(exc)
+    with services().db.write() as db:
+        agencies = {a.code: a.name for a in db.scalars(select(Agency).order_by(Agency.sort_order))}
+        if result is not None:
+            total = result.total
+            hits = masked_hits(db, g.user, result, query_text, "web")
+            rows = db.execute(select(Letter.id, Dossier).join(Dossier, Letter.dossier_id == Dossier.id)
+                              .where(Letter.id.in_([h.letter_id for h in hits]))).all()
+            dossiers = {letter_id: dossier for letter_id, dossier in rows}
+        return render_template("search.html", hits=hits, total=total, q=query_text, args=args, page=page,
+                               page_size=PAGE_SIZE, error=error, searched=searched, dossiers=dossiers, types=TYPES,
+                               agencies=agencies, agency_codes=AGENCIES, fields=FIELDS, channels=CHANNELS)

@@ -1,0 +1,106 @@
+// Intake page: drag and drop, one upload per file with its own progress bar, then the letter's live status.
+(function () {
+  "use strict";
+  var form = document.getElementById("upload-form");
+  if (!form || !window.XMLHttpRequest || !window.FormData) return;
+  var input = form.querySelector("input[type=file]");
+  var zone = document.getElementById("dropzone");
+  var list = document.getElementById("uploads");
+  var done = document.getElementById("upload-done");
+  var STATUS = { received: "Đã tiếp nhận", queued: "Chờ xử lý", ocr_running: "Đang nhận dạng",
+                 ocr_done: "Đã nhận dạng", failed: "Lỗi" };
+  var dropped = null;
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.remove("over"); });
+  });
+  zone.addEventListener("drop", function (e) {
+    dropped = Array.prototype.slice.call(e.dataTransfer.files);
+    input.required = false;
+    zone.querySelector("p").textContent = dropped.length + " tệp đã chọn: " +
+      dropped.map(function (f) { return f.name; }).join(", ");
+  });
+  input.addEventListener("change", function () { dropped = null; });
+
+  function url(template, id) { return template.replace(/\/0(?=\/|$|\.)/, "/" + id); }
+
+  function row(file) {
+    var li = document.createElement("li");
+    var name = document.createElement("span"); name.className = "filename"; name.textContent = file.name;
+    var bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
+    var state = document.createElement("span"); state.className = "upload-state"; state.textContent = "Đang tải lên…";
+    li.appendChild(name); li.appendChild(bar); li.appendChild(state);
+    list.appendChild(li);
+    return { bar: bar, state: state };
+  }
+
+  function poll(id, ui) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", url(form.dataset.statusUrl, id));
+    xhr.onload = function () {
+      if (xhr.status !== 200) return;
+      var info = JSON.parse(xhr.responseText);
+      var label = STATUS[info.status] || info.status;
+      if (info.page_count) label += " (" + info.pages_done + "/" + info.page_count + " trang)";
+      ui.bar.value = 100;
+      ui.state.textContent = "";
+      var link = document.createElement("a");
+      link.href = url(form.dataset.letterUrl, id); link.textContent = "Đã vào sổ số đến " + info.register_no;
+      ui.state.appendChild(link);
+      ui.state.appendChild(document.createTextNode(" · " + label));
+      var settled = info.status === "failed" || (info.status === "ocr_done" && info.stages_done);
+      if (settled && form.dataset.reviewUrl && info.status === "ocr_done") {
+        var review = document.createElement("a");
+        review.href = url(form.dataset.reviewUrl, id); review.textContent = " · Duyệt";
+        ui.state.appendChild(review);
+      }
+      if (!settled) setTimeout(function () { poll(id, ui); }, 1500);
+    };
+    xhr.send();
+  }
+
+  function send(file, fields, next) {
+    var ui = row(file);
+    var data = new FormData();
+    data.append("files", file);
+    fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action || window.location.href);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = function (e) { if (e.lengthComputable) ui.bar.value = Math.round(e.loaded * 100 / e.total); };
+    xhr.onload = function () {
+      var outcome;
+      try { outcome = JSON.parse(xhr.responseText).letters[0]; } catch (err) { outcome = { error: "Lỗi máy chủ (" + xhr.status + ")" }; }
+      if (outcome.error) {
+        ui.state.textContent = "Không nhận: " + (outcome.message_vi || outcome.error);
+        ui.state.className = "upload-state error";
+      } else if (outcome.duplicate_of) {
+        ui.bar.value = 100;
+        ui.state.textContent = "Tệp này đã có trong sổ: số đến " + outcome.register_no;
+      } else {
+        poll(outcome.letter_id, ui);
+      }
+      next();
+    };
+    xhr.onerror = function () { ui.state.textContent = "Mất kết nối khi tải lên"; ui.state.className = "upload-state error"; next(); };
+    xhr.send(data);
+  }
+
+  form.addEventListener("submit", function (event) {
+    var files = dropped || Array.prototype.slice.call(input.files);
+    if (!files.length) return;
+    event.preventDefault();
+    var fields = [["csrf_token", form.querySelector("[name=csrf_token]").value],
+                  ["channel", form.querySelector("[name=channel]").value],
+                  ["received", form.querySelector("[name=received]").value]];
+    var i = 0;
+    // one after another: the register numbers follow the order the files were chosen in
+    (function next() {
+      if (i >= files.length) { done.hidden = false; return; }
+      send(files[i++], fields, next);
+    })();
+  });
+})();
