@@ -203,8 +203,8 @@ def search():  # noqa: ANN201
     except ValueError as exc:
         return _error(str(exc), "bad_request", 400)
     with services().db.write() as db:
-        hits = masked_hits(db, g.user, result, query.text, "api")
-    return jsonify({"total": result.total, "hits": [hit_json(h) for h in hits]})
+        hits, withheld = masked_hits(db, g.user, result, query.text, "api")
+    return jsonify({"total": result.total - withheld, "hits": [hit_json(h) for h in hits]})
 
 
 @api.get("/dossiers")

@@ -3,6 +3,7 @@ protected letters are masked for users who do not handle them (the snippet is cu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -12,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from classify.corpus import AGENCIES, FIELDS, TYPES
 from core.settings import CHANNELS
+from core.vntext import fold
 from ingest.confidentiality import MASK, Masker, identity_terms, visibility
 from models import Agency, Dossier, Letter, User
 from search.base import SearchHit, SearchQuery, SearchResult
-from search.querytext import parse
+from search.querytext import ParsedQuery, parse
 from search.snippets import snippet
 from web.app import services
 from web.permissions import requires
@@ -62,13 +64,30 @@ def query_from_args(args: Any, *, limit: int = PAGE_SIZE) -> SearchQuery:
         offset=number("offset", 0))
 
 
+def matches_without_identity(parsed: ParsedQuery, masked_text: str) -> bool:
+    """Whether a letter still matches the query once its protected identity is masked. A hit that matched only
+    through the hidden name, phone or citizen ID must not be shown: it would tell who wrote the denunciation."""
+    words = set(re.findall(r"[^\W_]+", fold(masked_text)))
+    terms = list(parsed.terms) + [t for phrase in parsed.phrases for t in phrase.terms]
+    for term in terms:
+        if term.prefix:
+            if not any(w.startswith(term.folded) for w in words):
+                return False
+        elif term.folded not in words:
+            return False
+    digits = re.sub(r"\D", "", masked_text)
+    return all(i.value in digits for i in parsed.identifiers if i.kind in ("citizen_id", "phone"))
+
+
 def masked_hits(session: Session, user: User | None, result: SearchResult, query_text: str,
-                via: str) -> list[SearchHit]:
-    """The hits as ``user`` may see them: a protected letter's sender and its traces in the snippet are masked
-    unless the user handles it; each protected hit shown is a view for the audit log."""
+                via: str) -> tuple[list[SearchHit], int]:
+    """The hits as ``user`` may see them, and how many were withheld. A protected letter's sender and its traces
+    in the snippet are masked unless the user handles it, and it is withheld when it matched only through the
+    hidden identity; each protected hit shown is a view for the audit log."""
     letters = {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_([h.letter_id for h in result.hits])))}
     parsed = parse(query_text) if query_text else None
     shown: list[SearchHit] = []
+    withheld = 0
     for hit in result.hits:
         letter = letters.get(hit.letter_id)
         if letter is None:
@@ -76,11 +95,14 @@ def masked_hits(session: Session, user: User | None, result: SearchResult, query
         seen = visibility(session, user, letter, via=via)
         if seen.masked:
             text = Masker(identity_terms(letter)).text(letter.full_text or "") or ""
+            if parsed is not None and not matches_without_identity(parsed, text):
+                withheld += 1
+                continue
             cut = snippet(text, parsed) if parsed else text[:180]
             hit = SearchHit(letter_id=hit.letter_id, register_no=hit.register_no, score=hit.score,
                             sender=MASK if hit.sender else hit.sender, snippet=cut, received_date=hit.received_date)
         shown.append(hit)
-    return shown
+    return shown, withheld
 
 
 @search_page.route("/search")
@@ -103,8 +125,8 @@ def search():  # noqa: ANN201
     with services().db.write() as db:
         agencies = {a.code: a.name for a in db.scalars(select(Agency).order_by(Agency.sort_order))}
         if result is not None:
-            total = result.total
-            hits = masked_hits(db, g.user, result, query_text, "web")
+            hits, withheld = masked_hits(db, g.user, result, query_text, "web")
+            total = result.total - withheld
             rows = db.execute(select(Letter.id, Dossier).join(Dossier, Letter.dossier_id == Dossier.id)
                               .where(Letter.id.in_([h.letter_id for h in hits]))).all()
             dossiers = {letter_id: dossier for letter_id, dossier in rows}
