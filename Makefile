@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie redis-server fonts-dejavu-core fonts-liberation2 poppler-utils chromium ghostscript
 PG_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup system-packages run test test-fast bench lint clean
+.PHONY: setup system-packages run test test-fast bench lint messages clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -51,6 +51,14 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# Re-extract the interface strings (the Vietnamese text is the message id) and merge them into each language's
+# catalog; then translate the new entries in web/translations/<lang>/LC_MESSAGES/messages.po (tests/test_i18n.py
+# fails while one is missing). The app compiles the .po files itself when it starts.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F web/translations/babel.cfg -k lazy_gettext -c TRANSLATORS: --project=donthu \
+	  --copyright-holder="Donthu contributors" -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

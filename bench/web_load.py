@@ -8,15 +8,20 @@ p95 ≤ 300 ms, zero errors.
    one done page, a classification in the classifier's own shape, ~15% needing review, ~10% with duplicate
    candidates), a few dossiers when the models have them, the search index, and reviewer accounts
    bench01..benchNN@donthu.local.
-2. Serve it with gunicorn as ``donthu run`` does (``web.runner``; no RQ workers).
-3. ``--users`` threads, each its own logged-in session on a keep-alive connection, pick weighted routes from
-   ``ROUTES`` below in a closed loop with a think time uniform in 0–``--think-ms`` ms (default 200, mean 100:
-   a fast reviewer; harsher than real use) for a warm-up, then for ``--seconds`` of measurement.
+2. Serve it with gunicorn as ``donthu run`` does (``web.runner``: 2 workers × 4 threads by default; no RQ
+   workers), with ``DONTHU_DATA_DIR`` pointing at the data dir.
+3. ``--users`` threads, each its own logged-in session (stdlib ``http.client``, one keep-alive connection and
+   a cookie jar, like a browser), pick weighted routes from ``ROUTES`` below in a closed loop with a think time
+   uniform in 0–``--think-ms`` ms (default 200, mean 100 ms: every user clicks several times a second, so 20
+   users make ~90 requests/s, far harsher than people reading letters) for a warm-up, then for ``--seconds``.
 4. Report per route and overall: requests, errors (any status other than 200, redirects to /login, exceptions),
-   p50/p95/p99/max, requests/s. Exit code 0 iff p95 ≤ 300 ms with zero errors.
+   p50/p95/p99/max, requests/s, and the CPU that gunicorn, the load generator and other processes used (the
+   load generator shares the machine). Exit code 0 iff p95 ≤ 300 ms with zero errors.
 
 Run: ``.venv/bin/python bench/web_load.py [--letters N] [--users 20] [--seconds 60] [--data-dir DIR --keep]
-[--reuse] [--web-workers W] [--routes letters,letter,letters_review]``.
+[--reuse] [--web-workers W] [--think-ms MS] [--routes letters,letter,letters_review]``. A 100,000-letter
+build takes about 6–7 minutes on 2 cores with ``--build-jobs 1``; keep it with ``--data-dir DIR --keep`` and
+measure again with ``--data-dir DIR --reuse``.
 """
 
 from __future__ import annotations
@@ -105,9 +110,9 @@ def _search(queries: Callable[[Workload], list[str]]) -> Callable[[Workload, ran
     return lambda w, r: "/search?" + urlencode({"q": r.choice(queries(w))})
 
 
-# The pages a reviewer browses. The review UI's pages (/review, /letters/<id>/review, /search, /dossiers) are
-# being built: until they exist they answer 404 and count as errors. Today's pages have weight 0; try the
-# script on them with e.g. ``--routes letters,letters_review,letter``.
+# The pages a reviewer browses, with their share of requests. A route the app does not have answers 404 and
+# counts as an error. Rows of weight 0 run only when named: ``--routes letters,letters_review,letter`` measures
+# the pages that predate the review UI (letters_review is the old queue, /letters?status=review).
 ROUTES: tuple[Route, ...] = (
     Route("queue", 20, lambda w, r: "/review"),
     Route("queue_page", 8, lambda w, r: f"/review?page={r.randint(2, max(2, min(w.queue_pages, 20)))}"),
@@ -215,6 +220,7 @@ def _prepare(batch: tuple[list[Planned], list[str], frozenset[date]]) -> Prepare
         row: dict[str, Any] = {
             "id": p.letter_id, "register_year": p.year, "register_seq": p.seq, "register_no": register_no,
             "received_date": p.received, "channel": p.channel, "status": "ocr_done",
+            # the text's hash, made unique with the id: a re-send in make_letters may repeat a text
             "sha256": hashlib.sha256(data + b"\0" + str(p.letter_id).encode()).hexdigest(),
             "original_name": f"don_{p.letter_id:06d}.txt", "media_type": "text/plain", "size_bytes": len(data),
             "storage_path": f"files/bench/{p.letter_id % 100:02d}/{p.letter_id}.txt", "page_count": 1,
@@ -409,7 +415,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(settings: Settings, port: int, workers: int, threads: int, app: str) -> subprocess.Popen:
     """gunicorn as ``web.runner.run_system`` starts it, on 127.0.0.1:port."""
     run_dir = settings.data_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -417,7 +423,7 @@ def start_server(settings: Settings, port: int, workers: int, threads: int) -> s
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", "--access-logfile", str(run_dir / "access.log"),
-         "--graceful-timeout", "10", "--control-socket", str(run_dir / "gunicorn.ctl"), "web.wsgi:app"],
+         "--graceful-timeout", "10", "--control-socket", str(run_dir / "gunicorn.ctl"), app],
         env=env, cwd=ROOT, start_new_session=True,
         stdout=open(run_dir / "gunicorn.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
     )
@@ -547,6 +553,44 @@ def run_user(client: Client, routes: list[Route], wl: Workload, rng: random.Rand
 
 
 # -- report --------------------------------------------------------------------------------------------------
+def _proc_fields(pid: str) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rfind(")") + 2 :].split()  # after "pid (comm) ": state, ppid, ...
+
+
+def cpu_snapshot(server_pid: int) -> tuple[float, float, float] | None:
+    """CPU seconds so far: the whole machine (busy), this process (the users), gunicorn's processes; None off
+    Linux. Differences over the measurement say whether the server was short of CPU or other work competed."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = (sum(cpu[:8]) - cpu[3] - cpu[4]) / ticks  # all but idle and iowait (guest time is inside user)
+    server = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        stat = _proc_fields(pid)
+        if stat and (int(pid) == server_pid or int(stat[1]) == server_pid):
+            server += (int(stat[11]) + int(stat[12])) / ticks
+    return busy, time.process_time(), server
+
+
+def cpu_line(before: tuple[float, float, float] | None, after: tuple[float, float, float] | None,
+             seconds: float) -> str:
+    if not before or not after:
+        return "CPU: not measured (interrupted, or no /proc)"
+    busy, users, server = ((a - b) / seconds * 100 for a, b in zip(after, before, strict=True))
+    other = max(0.0, busy - users - server)
+    line = (f"CPU over the measurement, % of one core (the machine has {(os.cpu_count() or 1) * 100}%): "
+            f"gunicorn {server:.0f}%, load generator {users:.0f}%, other processes {other:.0f}%")
+    if other > 25:
+        line += "\nwarning: other processes used the CPU during the run; the figures are pessimistic"
+    return line
+
+
 def percentile(ordered: list[float], p: float) -> float:
     """Nearest-rank percentile (``p`` in 0–100) of sorted values."""
     if not ordered:
@@ -596,10 +640,12 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="default: a temporary dir, removed at the end")
     parser.add_argument("--keep", action="store_true", help="keep a data dir this run created")
     parser.add_argument("--reuse", action="store_true", help="skip the build when the data dir holds N letters")
-    parser.add_argument("--web-workers", type=int, default=2 * cores + 1, help="gunicorn workers "
-                        "(default 2 × cores + 1, the usual gunicorn sizing)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2, as `donthu run`; "
+                        "on 2 cores 2 × cores + 1 = 5 measured worse: more processes queue for SQLite's write lock)")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per worker (donthu run uses 4)")
     parser.add_argument("--port", type=int, help="default: a free port on 127.0.0.1")
+    parser.add_argument("--app", default="web.wsgi:app", help="WSGI app gunicorn serves (a variant to compare; "
+                        "PYTHONPATH is passed on)")
     parser.add_argument("--build-jobs", type=int, default=cores, help="processes making rows and documents")
     parser.add_argument("--dossiers", type=int, help="dossiers to create (default letters / 20)")
     parser.add_argument("--routes", help="only these routes: name[=weight],... (default: the table's weights)")
@@ -632,11 +678,11 @@ def main() -> int:
 
         port = args.port or free_port()
         print(f"\nmachine: {cores} cores, Python {sys.version.split()[0]}; database {settings.database_url}")
-        print(f"gunicorn: {args.web_workers} workers × {args.web_threads} threads (gthread), keep-alive, "
-              f"127.0.0.1:{port}, access log on; no RQ workers")
+        print(f"gunicorn: {args.app}, {args.web_workers} workers × {args.web_threads} threads (gthread), "
+              f"keep-alive, 127.0.0.1:{port}, access log on; no RQ workers")
         print(f"load: {args.users} users, think time uniform 0–{args.think_ms:.0f} ms, warm-up {args.warmup:g} s, "
               f"measured {args.seconds:g} s; routes: " + ", ".join(f"{r.name}={r.weight:g}" for r in routes))
-        server = start_server(settings, port, args.web_workers, args.web_threads)
+        server = start_server(settings, port, args.web_workers, args.web_threads, args.app)
         wait_ready(server, port)
 
         clients = [Client(port) for _ in emails]
@@ -653,7 +699,12 @@ def main() -> int:
         for t in threads:
             t.start()
         interrupted = False
+        cpu_before = cpu_after = None
         try:
+            time.sleep(max(0.0, measure_from - time.perf_counter()))
+            cpu_before = cpu_snapshot(server.pid)
+            time.sleep(max(0.0, stop_at - time.perf_counter()))
+            cpu_after = cpu_snapshot(server.pid)
             for t in threads:
                 t.join()
         except KeyboardInterrupt:
@@ -664,6 +715,7 @@ def main() -> int:
         measured = max(0.001, min(time.perf_counter(), stop_at) - measure_from)
         samples = [s for out in outs for s in out]
         p95, errors = report(samples, routes, measured)
+        print(cpu_line(cpu_before, cpu_after, measured))
         met = bool(samples) and p95 <= TARGET_P95_MS and errors == 0 and not interrupted
         print(f"\n{len(samples)} requests in {measured:.1f} s: {len(samples) / measured:.1f} requests/s"
               + (" (interrupted)" if interrupted else ""))

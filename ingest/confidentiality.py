@@ -15,27 +15,42 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classify.labels import current_labels
 from core.vntext import fold
-from models import Dossier, Letter, User
+from models import Dossier, Letter, LetterLabel, User
 from models.audit import record
+from models.session import Database
 
 PROTECTED_TYPE = "to_cao"
 MASK = "[đã che]"
 HANDLING_ROLES = frozenset({"reviewer"})
 
 
+def protected_letters(session: Session, letters: Sequence[Letter]) -> set[int]:
+    """The ids of the letters that are protected: their type, as a reviewer set it (the latest label) or else as
+    the model predicted, is tố cáo, or they belong to a protected dossier. Two queries for any number of letters."""
+    ids = [x.id for x in letters]
+    if not ids:
+        return set()
+    latest = (select(LetterLabel.letter_id, func.max(LetterLabel.id).label("last"))
+              .where(LetterLabel.letter_id.in_(ids)).group_by(LetterLabel.letter_id).subquery())
+    labelled = dict(session.execute(select(LetterLabel.letter_id, LetterLabel.type)
+                                    .join(latest, LetterLabel.id == latest.c.last)).all())
+    dossier_ids = {x.dossier_id for x in letters if x.dossier_id is not None}
+    protected_dossiers = set(session.scalars(select(Dossier.id).where(Dossier.id.in_(dossier_ids),
+                                                                      Dossier.protected.is_(True)))) if dossier_ids else set()
+    protected = set()
+    for letter in letters:
+        kind = labelled.get(letter.id) or ((letter.classification or {}).get("type") or {}).get("label")
+        if kind == PROTECTED_TYPE or letter.dossier_id in protected_dossiers:
+            protected.add(letter.id)
+    return protected
+
+
 def is_protected(session: Session, letter: Letter) -> bool:
-    """A letter is protected while its type, as a reviewer set it or else as the model predicted, is tố cáo,
-    or while it belongs to a protected dossier."""
-    if current_labels(session, letter)["type"] == PROTECTED_TYPE:
-        return True
-    if letter.dossier_id is not None:
-        dossier = session.get(Dossier, letter.dossier_id)
-        return bool(dossier and dossier.protected)
-    return False
+    return letter.id in protected_letters(session, [letter])
 
 
 def handles(user: User | None, letter: Letter | None, dossier: Dossier | None) -> bool:
@@ -53,6 +68,7 @@ def handles(user: User | None, letter: Letter | None, dossier: Dossier | None) -
 class Visibility:
     """What one user may see of one letter: ``masker`` hides the identity (a no-op when nothing is hidden)."""
 
+    letter_id: int
     protected: bool
     shown: bool
     masker: Masker
@@ -70,17 +86,35 @@ def identity_terms(letter: Letter) -> list[str]:
     return [t for t in terms if t and len(str(t).strip()) >= 3]
 
 
-def visibility(session: Session, user: User | None, letter: Letter, *, via: str) -> Visibility:
-    """Decide what ``user`` sees of ``letter`` and, for a protected letter, record the view in the audit log (in
-    the caller's transaction, so use a write session)."""
-    protected = is_protected(session, letter)
-    if not protected:
-        return Visibility(False, True, Masker([]))
-    dossier = session.get(Dossier, letter.dossier_id) if letter.dossier_id else None
-    shown = handles(user, letter, dossier)
-    record(session, "view_protected", actor=via, user_id=user.id if user else None, letter_id=letter.id,
-           identity_shown=shown)
-    return Visibility(True, shown, Masker([] if shown else identity_terms(letter)))
+def visibilities(session: Session, user: User | None, letters: Sequence[Letter]) -> dict[int, Visibility]:
+    """What ``user`` sees of each letter. Nothing is written: pass the result to ``record_views``."""
+    protected = protected_letters(session, letters)
+    dossier_ids = {x.dossier_id for x in letters if x.id in protected and x.dossier_id is not None}
+    dossiers = {d.id: d for d in session.scalars(select(Dossier).where(Dossier.id.in_(dossier_ids)))} if dossier_ids else {}
+    seen = {}
+    for letter in letters:
+        if letter.id not in protected:
+            seen[letter.id] = Visibility(letter.id, False, True, Masker([]))
+            continue
+        shown = handles(user, letter, dossiers.get(letter.dossier_id))
+        seen[letter.id] = Visibility(letter.id, True, shown, Masker([] if shown else identity_terms(letter)))
+    return seen
+
+
+def visibility(session: Session, user: User | None, letter: Letter) -> Visibility:
+    return visibilities(session, user, [letter])[letter.id]
+
+
+def record_views(db: Database, user: User | None, seen: Iterable[Visibility], *, via: str, **detail: Any) -> None:
+    """Write the audit events for the protected letters among ``seen``, in one short transaction of their own
+    (a page view of an unprotected letter takes no write lock at all)."""
+    events = [v for v in seen if v.protected]
+    if not events:
+        return
+    with db.write() as session:
+        for view in events:
+            record(session, "view_protected", actor=via, user_id=user.id if user else None,
+                   letter_id=view.letter_id, identity_shown=view.shown, **detail)
 
 
 # -- masking ------------------------------------------------------------------------------------------------

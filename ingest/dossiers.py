@@ -14,12 +14,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from classify.matter import body
-from core.deadlines import DECISIONS, Deadline, decision_deadline
+from core.deadlines import DECISION_LABELS, DECISIONS, Deadline, decision_deadline
 from ingest.confidentiality import PROTECTED_TYPE, Masker, identity_terms
 from ingest.storage import sha256_of, write_atomic
 from models import Dossier, DossierAttachment, DossierCounter, DossierStep, Letter, User
 from models.audit import record
-from models.dossiers import DOSSIER_STATUSES, RESULTS, holiday_set
+from models.dossiers import DOSSIER_STATUSES, RESULT_LABELS, RESULTS, STATUS_LABELS, holiday_set
 
 # the status a handling decision puts its matter in
 STATUS_AFTER = {"thu_ly": "in_progress", "chuyen_don": "forwarded", "don_doc": "forwarded", "huong_dan": "resolved",
@@ -46,12 +46,20 @@ def _next_seq(session: Session, year: int) -> int:
 
 
 def summary_of(letter: Letter) -> str:
-    """The opening of what the letter is about, without its header, identity lines or the sender's identity."""
+    """The opening of what the letter is about: no header, title, identity or signature lines, and never the
+    sender's identity (the summary is printed on forwarding slips)."""
     extracted = (letter.classification or {}).get("extracted") or {}
-    about = " ".join(body(letter.full_text or "", extracted.get("sender")).split())
+    masker = Masker(identity_terms(letter))
+    kept = []
+    for line in body(letter.full_text or "", extracted.get("sender")).split("\n"):
+        line = " ".join(line.split())
+        if not line or (line.upper() == line and len(line) < 80) or len(line) < 25 or masker.spans(line):
+            continue  # a title ("ĐƠN KHIẾU NẠI"), a signature block line, or one that names the sender
+        kept.append(line)
+    about = " ".join(kept)
     if len(about) > SUMMARY_CHARS:
         about = about[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
-    return Masker(identity_terms(letter)).text(about) or ""
+    return masker.text(about) or ""
 
 
 def add_step(session: Session, dossier: Dossier, action: str, user_id: int | None, detail: str = "", *,
@@ -114,7 +122,7 @@ def current_type(session: Session, letter: Letter) -> str | None:
 
 
 def _count(session: Session, dossier_id: int) -> int:
-    return session.scalar(select(func.count(Letter.id)).where(Letter.dossier_id == dossier_id)) or 0
+    return session.scalar(select(func.count()).where(Letter.dossier_id == dossier_id)) or 0
 
 
 def apply_deadline(dossier: Dossier, deadline: Deadline | None) -> None:
@@ -141,7 +149,8 @@ def decide(session: Session, dossier: Dossier, decision: str, user_id: int | Non
     dossier.decision, dossier.decided_at = decision, on
     dossier.status = STATUS_AFTER[decision]
     apply_deadline(dossier, deadline)
-    detail = f"Hướng xử lý: {decision}" + (f"; hạn {deadline.due:%d/%m/%Y} ({deadline.label})" if deadline else "")
+    detail = f"Hướng xử lý: {DECISION_LABELS[decision]}" + (
+        f"; hạn {deadline.due:%d/%m/%Y} ({deadline.label})" if deadline else "")
     add_step(session, dossier, "decision", user_id, detail + (f". {note}" if note else ""), on=on)
     record(session, "dossier_decision", actor="web", user_id=user_id, dossier=dossier.number, decision=decision)
     return deadline
@@ -169,7 +178,7 @@ def set_status(session: Session, dossier: Dossier, status: str, user_id: int | N
     if status == dossier.status:
         return
     dossier.status = status
-    add_step(session, dossier, "status", user_id, f"Trạng thái: {status}" + (f". {note}" if note else ""))
+    add_step(session, dossier, "status", user_id, f"Trạng thái: {STATUS_LABELS[status]}" + (f". {note}" if note else ""))
 
 
 def assign(session: Session, dossier: Dossier, officer_id: int | None, user_id: int | None) -> None:
@@ -190,7 +199,7 @@ def record_result(session: Session, dossier: Dossier, result: str, user_id: int 
         raise DossierError(f"kết quả không hợp lệ: {result!r}")
     dossier.result, dossier.result_at, dossier.result_note = result, on or date.today(), note
     dossier.status = "resolved"
-    add_step(session, dossier, "result", user_id, f"Kết quả: {result}" + (f". {note}" if note else ""),
+    add_step(session, dossier, "result", user_id, f"Kết quả: {RESULT_LABELS[result]}" + (f". {note}" if note else ""),
              on=dossier.result_at)
 
 

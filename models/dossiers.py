@@ -15,6 +15,11 @@ OPEN_STATUSES = ("open", "forwarded", "in_progress")  # a deadline still runs
 # the outcome of a matter: the claim was right, wrong, partly right; withdrawn; suspended; answered (for a
 # recommendation or reflection); other
 RESULTS = ("dung", "sai", "dung_mot_phan", "rut_don", "dinh_chi", "da_tra_loi", "khac")
+# Vietnamese names, written into the dossier's history as it happens
+STATUS_LABELS = {"open": "Mới mở", "forwarded": "Đã chuyển", "in_progress": "Đang giải quyết",
+                 "resolved": "Đã giải quyết", "archived": "Lưu hồ sơ"}
+RESULT_LABELS = {"dung": "Đúng", "sai": "Sai", "dung_mot_phan": "Đúng một phần", "rut_don": "Rút đơn",
+                 "dinh_chi": "Đình chỉ", "da_tra_loi": "Đã trả lời", "khac": "Khác"}
 
 
 class DossierCounter(Base):

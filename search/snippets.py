@@ -7,6 +7,7 @@ HTML-escaped, with ``<mark>`` around each matched word.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 from core.vntext import fold, normalize
@@ -15,9 +16,17 @@ from search.querytext import ParsedQuery, Term
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _matches(word: str, terms: list[Term]) -> bool:
-    folded = fold(word)
-    return any(folded.startswith(t.folded) if t.prefix else folded == t.folded for t in terms)
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    # a language has a few thousand syllables: folding each once per process makes snippets cheap
+    return fold(word)
+
+
+def _matcher(terms: list[Term]):  # noqa: ANN202
+    """A test of one folded word against the terms: a set lookup and one tuple ``startswith``."""
+    exact = {t.folded for t in terms if not t.prefix}
+    prefixes = tuple(t.folded for t in terms if t.prefix)
+    return lambda folded: folded in exact or (bool(prefixes) and folded.startswith(prefixes))
 
 
 def snippet(text: str, parsed: ParsedQuery, *, width: int = 180) -> str:
@@ -25,7 +34,9 @@ def snippet(text: str, parsed: ParsedQuery, *, width: int = 180) -> str:
     text = normalize(text or "")
     terms = parsed.all_terms()
     words = list(_WORD.finditer(text))
-    marked = [(n, m.span(), fold(m.group(0))) for n, m in enumerate(words) if terms and _matches(m.group(0), terms)]
+    matches = _matcher(terms)
+    folded = [_fold_word(m.group(0)) for m in words] if terms else []
+    marked = [(n, m.span(), folded[n]) for n, m in enumerate(words) if terms and matches(folded[n])]
     spans = [span for _, span, _ in marked]
     if not spans:
         return _plain(text, 0, width)

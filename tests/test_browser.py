@@ -33,12 +33,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_system(tmp_path: Path) -> Iterator[str]:
-    """The real thing: `donthu run` with its own private Redis, workers and gunicorn."""
+    """The real thing: `donthu run --port N --data-dir DIR` with its own private Redis, workers and gunicorn."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DONTHU_")}
-    env.update(DONTHU_DATA_DIR=str(tmp_path / "data"), DONTHU_ADMIN_PASSWORD=PASSWORD, DONTHU_WORKERS="2")
+    env.update(DONTHU_ADMIN_PASSWORD=PASSWORD, DONTHU_WORKERS="2")
     log = (tmp_path / "run.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "run", "--port", str(port)], env=env, stdout=log,
+    command = [sys.executable, "-m", "web.cli", "run", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+    proc = subprocess.Popen(command, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -25,7 +25,8 @@ SECRETS = ["Trần Thị Mật", "Hoàng Diệu", "001175012345", "0905 111 222"
 
 
 def _leaks(text: str) -> list[str]:
-    text = re.sub(r'<form method="get".*?</form>', "", text, flags=re.S)  # the reader's own query, echoed back
+    # the reader's own query, echoed back in the search box and the language switch's links
+    text = re.sub(r'<form method="get".*?</form>|<div class="lang-switch".*?</div>', "", text, flags=re.S)
     folded = fold(text)
     return [s for s in SECRETS if s in text or fold(s) in folded]
 

@@ -147,8 +147,10 @@ def test_review_queue_puts_letters_needing_review_first_and_the_letter_page_show
         dispatch_new_letter(svc, result.letter_id, result.job_id, sync=True)
         ids.append(result.letter_id)
     with svc.db.write() as session:  # whatever the model said, make the second one uncertain
-        session.get(Letter, ids[0]).needs_review = False
-        session.get(Letter, ids[1]).needs_review = True
+        for letter_id, needs in ((ids[0], False), (ids[1], True)):
+            letter = session.get(Letter, letter_id)
+            letter.needs_review = needs
+            letter.refresh_queue()
     _login(client)
     html = client.get("/letters?status=review").get_data(as_text=True)
     assert html.index("b.txt") < html.index("a.txt") and "Cần duyệt" in html

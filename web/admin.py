@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,7 +31,8 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 AGENCY_CODE = re.compile(r"^[A-Z0-9_]+$")
 MIN_PASSWORD = 8
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+WEEKDAYS = (lazy_gettext("Thứ Hai"), lazy_gettext("Thứ Ba"), lazy_gettext("Thứ Tư"), lazy_gettext("Thứ Năm"),
+            lazy_gettext("Thứ Sáu"), lazy_gettext("Thứ Bảy"), lazy_gettext("Chủ nhật"))
 _DEFAULT_DAYS = frozenset(day for day, _name in DEFAULT_HOLIDAYS)
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time
 
@@ -73,7 +75,7 @@ def _agencies(db: Session) -> list[Agency]:
 
 def _parse_role(raw: str) -> str:
     if raw not in ROLES:
-        raise Invalid("Vai trò không hợp lệ.")
+        raise Invalid(gettext("Vai trò không hợp lệ."))
     return raw
 
 
@@ -82,13 +84,13 @@ def _parse_agency(db: Session, raw: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or db.get(Agency, int(raw)) is None:
-        raise Invalid("Cơ quan không tồn tại.")
+        raise Invalid(gettext("Cơ quan không tồn tại."))
     return int(raw)
 
 
 def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+        raise Invalid(gettext("Mật khẩu phải có ít nhất %(count)s ký tự.", count=MIN_PASSWORD))
     return password
 
 
@@ -124,13 +126,13 @@ def create_user_view():  # noqa: ANN201
     try:
         with services().db.write() as db:
             if not EMAIL.match(form["email"]) or len(form["email"]) > 255:
-                raise Invalid("Email không hợp lệ.")
+                raise Invalid(gettext("Email không hợp lệ."))
             if len(form["full_name"]) > 200:
-                raise Invalid("Họ tên quá dài (tối đa 200 ký tự).")
+                raise Invalid(gettext("Họ tên quá dài (tối đa 200 ký tự)."))
             role = _parse_role(form["role"])
             agency_id = _parse_agency(db, form["agency_id"])
             if db.scalar(select(User.id).where(User.email == form["email"])) is not None:
-                raise Invalid(f"Đã có người dùng với email {form['email']}.")
+                raise Invalid(gettext("Đã có người dùng với email %(email)s.", email=form["email"]))
             password = secrets.token_urlsafe(12) if generated else _check_password(password)
             user = create_user(db, form["email"], password, role, full_name=form["full_name"], agency_id=agency_id)
             _audit(db, "admin.user_created", target_user_id=user.id, email=user.email, role=role,
@@ -139,12 +141,12 @@ def create_user_view():  # noqa: ANN201
         _error(str(exc))
         return _users_page(form, 400)
     except IntegrityError:  # another admin created the same email meanwhile
-        _error(f"Đã có người dùng với email {form['email']}.")
+        _error(gettext("Đã có người dùng với email %(email)s.", email=form["email"]))
         return _users_page(form, 400)
-    flash(f"Đã tạo tài khoản {form['email']}.", "info")
+    flash(gettext("Đã tạo tài khoản %(email)s.", email=form["email"]), "info")
     if generated:
-        flash(f"Mật khẩu tạm thời của {form['email']}: {password} — hãy ghi lại ngay, mật khẩu này sẽ không được "
-              "hiển thị lại.", "secret")
+        flash(gettext("Mật khẩu tạm thời của %(email)s: %(password)s — hãy ghi lại ngay, mật khẩu này sẽ không được "
+                      "hiển thị lại.", email=form["email"], password=password), "secret")
         page, _status = _users_page()
         return _no_store(make_response(page, 201))
     return redirect(url_for("admin.users"))
@@ -187,13 +189,13 @@ def update_user(user_id: int):  # noqa: ANN201
         with services().db.write() as db:
             user = _load_user(db, user_id)
             if len(form["full_name"]) > 200:
-                raise Invalid("Họ tên quá dài (tối đa 200 ký tự).")
+                raise Invalid(gettext("Họ tên quá dài (tối đa 200 ký tự)."))
             role = _parse_role(form["role"])
             agency_id = _parse_agency(db, form["agency_id"])
             if user.id == g.user.id and not form["active"]:
-                raise Invalid("Bạn không thể tự khóa tài khoản của chính mình.")
+                raise Invalid(gettext("Bạn không thể tự khóa tài khoản của chính mình."))
             if user.id == g.user.id and role != "admin":
-                raise Invalid("Bạn không thể tự bỏ quyền quản trị của chính mình.")
+                raise Invalid(gettext("Bạn không thể tự bỏ quyền quản trị của chính mình."))
             changes: dict[str, Any] = {}
             for field, value in (("full_name", form["full_name"]), ("role", role), ("agency_id", agency_id),
                                  ("active", form["active"])):
@@ -209,7 +211,7 @@ def update_user(user_id: int):  # noqa: ANN201
     except Invalid as exc:
         _error(str(exc))
         return _user_page(user_id, form, 400)
-    flash(f"Đã lưu tài khoản {email}." if changes else "Không có thay đổi nào.", "info")
+    flash(gettext("Đã lưu tài khoản %(email)s.", email=email) if changes else gettext("Không có thay đổi nào."), "info")
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
@@ -218,7 +220,7 @@ def update_user(user_id: int):  # noqa: ANN201
 def issue_user_token(user_id: int):  # noqa: ANN201
     name = request.form.get("name", "").strip()
     if len(name) > 100:
-        _error("Tên token quá dài (tối đa 100 ký tự).")
+        _error(gettext("Tên token quá dài (tối đa 100 ký tự)."))
         return _user_page(user_id, status=400)
     with services().db.write() as db:
         user = _load_user(db, user_id)
@@ -227,7 +229,8 @@ def issue_user_token(user_id: int):  # noqa: ANN201
         token_id = db.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
         _audit(db, "admin.token_issued", target_user_id=user.id, token_id=token_id, name=name)
         email = user.email
-    flash(f"Token API mới của {email}: {token} — hãy sao chép ngay, token này sẽ không được hiển thị lại.", "secret")
+    flash(gettext("Token API mới của %(email)s: %(token)s — hãy sao chép ngay, token này sẽ không được hiển thị lại.",
+                  email=email, token=token), "secret")
     page, _status = _user_page(user_id)
     return _no_store(make_response(page, 201))
 
@@ -242,9 +245,9 @@ def revoke_token(user_id: int, token_id: int):  # noqa: ANN201
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             _audit(db, "admin.token_revoked", target_user_id=user_id, token_id=token_id, name=row.name)
-            flash("Đã thu hồi token.", "info")
+            flash(gettext("Đã thu hồi token."), "info")
         else:
-            flash("Token này đã bị thu hồi trước đó.", "info")
+            flash(gettext("Token này đã bị thu hồi trước đó."), "info")
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
@@ -254,15 +257,15 @@ def revoke_token(user_id: int, token_id: int):  # noqa: ANN201
 def _agency_fields(form: dict[str, Any]) -> tuple[str, str, bool, int]:
     name = form["name"]
     if not name:
-        raise Invalid("Tên cơ quan là bắt buộc.")
+        raise Invalid(gettext("Tên cơ quan là bắt buộc."))
     if len(name) > 200:
-        raise Invalid("Tên cơ quan quá dài (tối đa 200 ký tự).")
+        raise Invalid(gettext("Tên cơ quan quá dài (tối đa 200 ký tự)."))
     try:
         order = int(form["sort_order"])
     except ValueError:
-        raise Invalid("Thứ tự phải là một số nguyên.") from None
+        raise Invalid(gettext("Thứ tự phải là một số nguyên.")) from None
     if not -1_000_000 <= order <= 1_000_000:
-        raise Invalid("Thứ tự nằm ngoài khoảng cho phép.")
+        raise Invalid(gettext("Thứ tự nằm ngoài khoảng cho phép."))
     return name, form["description"], form["active"], order
 
 
@@ -294,13 +297,14 @@ def create_agency():  # noqa: ANN201
     code = form["code"]
     try:
         if not code:
-            raise Invalid("Mã cơ quan là bắt buộc.")
+            raise Invalid(gettext("Mã cơ quan là bắt buộc."))
         if not AGENCY_CODE.match(code) or len(code) > 32:
-            raise Invalid("Mã cơ quan chỉ gồm chữ in hoa không dấu (A-Z), chữ số và dấu gạch dưới, tối đa 32 ký tự.")
+            raise Invalid(gettext("Mã cơ quan chỉ gồm chữ in hoa không dấu (A-Z), chữ số và dấu gạch dưới, "
+                                  "tối đa 32 ký tự."))
         name, description, active, order = _agency_fields(form)
         with services().db.write() as db:
             if db.scalar(select(Agency.id).where(Agency.code == code)) is not None:
-                raise Invalid(f"Mã cơ quan {code} đã tồn tại.")
+                raise Invalid(gettext("Mã cơ quan %(code)s đã tồn tại.", code=code))
             agency = Agency(code=code, name=name, description=description, active=active, sort_order=order)
             db.add(agency)
             db.flush()
@@ -309,9 +313,9 @@ def create_agency():  # noqa: ANN201
         _error(str(exc))
         return _agencies_page(form, 400)
     except IntegrityError:
-        _error(f"Mã cơ quan {code} đã tồn tại.")
+        _error(gettext("Mã cơ quan %(code)s đã tồn tại.", code=code))
         return _agencies_page(form, 400)
-    flash(f"Đã thêm cơ quan {code}.", "info")
+    flash(gettext("Đã thêm cơ quan %(code)s.", code=code), "info")
     return redirect(url_for("admin.agencies"))
 
 
@@ -356,7 +360,7 @@ def update_agency(agency_id: int):  # noqa: ANN201
     except Invalid as exc:
         _error(str(exc))
         return _agency_page(agency_id, form, 400)
-    flash(f"Đã lưu cơ quan {code}." if changes else "Không có thay đổi nào.", "info")
+    flash(gettext("Đã lưu cơ quan %(code)s.", code=code) if changes else gettext("Không có thay đổi nào."), "info")
     return redirect(url_for("admin.agencies"))
 
 
@@ -371,7 +375,7 @@ def parse_day(raw: str) -> date:
             return datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    raise Invalid("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy hoặc yyyy-mm-dd.")
+    raise Invalid(gettext("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy hoặc yyyy-mm-dd."))
 
 
 def _year_arg(raw: str | None) -> int:
@@ -407,21 +411,21 @@ def add_holiday():  # noqa: ANN201
     try:
         day = parse_day(form["day"])
         if not form["name"]:
-            raise Invalid("Tên ngày nghỉ là bắt buộc.")
+            raise Invalid(gettext("Tên ngày nghỉ là bắt buộc."))
         if len(form["name"]) > 120:
-            raise Invalid("Tên ngày nghỉ quá dài (tối đa 120 ký tự).")
+            raise Invalid(gettext("Tên ngày nghỉ quá dài (tối đa 120 ký tự)."))
         with services().db.write() as db:
             if db.get(Holiday, day) is not None:
-                raise Invalid(f"Ngày {day:%d/%m/%Y} đã có trong lịch nghỉ.")
+                raise Invalid(gettext("Ngày %(day)s đã có trong lịch nghỉ.", day=f"{day:%d/%m/%Y}"))
             db.add(Holiday(day=day, name=form["name"]))
             _audit(db, "admin.holiday_added", day=day.isoformat(), name=form["name"])
     except Invalid as exc:
         _error(str(exc))
         return _holidays_page(year, form, 400)
     except IntegrityError:
-        _error(f"Ngày {day:%d/%m/%Y} đã có trong lịch nghỉ.")
+        _error(gettext("Ngày %(day)s đã có trong lịch nghỉ.", day=f"{day:%d/%m/%Y}"))
         return _holidays_page(year, form, 400)
-    flash(f"Đã thêm ngày nghỉ {day:%d/%m/%Y}.", "info")
+    flash(gettext("Đã thêm ngày nghỉ %(day)s.", day=f"{day:%d/%m/%Y}"), "info")
     return redirect(url_for("admin.holidays", year=day.year))
 
 
@@ -438,7 +442,7 @@ def delete_holiday(day: str):  # noqa: ANN201
             abort(404)
         _audit(db, "admin.holiday_deleted", day=when.isoformat(), name=row.name)
         db.delete(row)
-    flash(f"Đã xóa ngày nghỉ {when:%d/%m/%Y}.", "info")
+    flash(gettext("Đã xóa ngày nghỉ %(day)s.", day=f"{when:%d/%m/%Y}"), "info")
     return redirect(url_for("admin.holidays", year=when.year))
 
 
@@ -453,6 +457,7 @@ def default_holidays():  # noqa: ANN201
             db.add(Holiday(day=day, name=name))
         if added:
             _audit(db, "admin.holidays_defaults", added=[day.isoformat() for day, _name in added])
-    flash(f"Đã thêm {len(added)} ngày nghỉ mặc định." if added else "Lịch nghỉ đã có đủ các ngày mặc định.", "info")
+    flash(gettext("Đã thêm %(count)s ngày nghỉ mặc định.", count=len(added)) if added
+          else gettext("Lịch nghỉ đã có đủ các ngày mặc định."), "info")
     return redirect(url_for("admin.holidays", year=year))
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from classify.labels import current_labels
+from ingest.confidentiality import record_views
 from ingest.dossiers import DossierError, decide, dossier_json, open_dossier
 from ingest.errors import IntakeError
 from ingest.indexing import index_letter
@@ -134,11 +135,11 @@ def get_status(letter_id: int):  # noqa: ANN201
 def get_letter(letter_id: int):  # noqa: ANN201
     """Status, text, the classification (``donthu classify --json`` shape) and the duplicate candidates
     (``donthu duplicates --json`` shape); a protected letter's identity is masked unless the caller handles it."""
-    with services().db.write() as db:
+    with services().db.read() as db:
         letter = db.get(Letter, letter_id)
         if letter is None:
             abort(404, description=f"letter {letter_id} does not exist")
-        view = letter_view(db, g.user, letter, via="api")
+        view = letter_view(db, g.user, letter)
         body = {
             "letter_id": letter.id, "register_no": letter.register_no, "status": letter.status,
             "received_date": letter.received_date.isoformat(), "channel": letter.channel,
@@ -153,6 +154,7 @@ def get_letter(letter_id: int):  # noqa: ANN201
             "reviewed_at": letter.reviewed_at.isoformat(timespec="seconds") if letter.reviewed_at else None,
             "status_url": url_for("api.get_status", letter_id=letter.id),
         }
+    record_views(services().db, g.user, [view.visibility], via="api")
     return jsonify(body)
 
 
@@ -202,9 +204,10 @@ def search():  # noqa: ANN201
         result = services().search.query(query)
     except ValueError as exc:
         return _error(str(exc), "bad_request", 400)
-    with services().db.write() as db:
-        hits, withheld = masked_hits(db, g.user, result, query.text, "api")
-    return jsonify({"total": result.total - withheld, "hits": [hit_json(h) for h in hits]})
+    with services().db.read() as db:
+        shown = masked_hits(db, g.user, result, query.text)
+    record_views(services().db, g.user, shown.seen, via="api", search=query.text)
+    return jsonify({"total": result.total - shown.withheld, "hits": [hit_json(h) for h in shown.hits]})
 
 
 @api.get("/dossiers")
@@ -214,13 +217,17 @@ def list_dossiers():  # noqa: ANN201
     status = request.args.get("status") or None
     limit = min(200, max(1, request.args.get("limit", 50, type=int)))
     offset = max(0, request.args.get("offset", 0, type=int))
-    with services().db.write() as db:
+    items, seen = [], []
+    with services().db.read() as db:
         query = select(Dossier)
         if status:
             query = query.where(Dossier.status == status)
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = db.scalars(query.order_by(Dossier.id.desc()).offset(offset).limit(limit)).all()
-        items = [dossier_json(db, d, masker=dossier_masker(db, d, g.user)) for d in rows]
+        for dossier in db.scalars(query.order_by(Dossier.id.desc()).offset(offset).limit(limit)):
+            masker, views = dossier_masker(db, dossier, g.user)
+            items.append(dossier_json(db, dossier, masker=masker))
+            seen += views
+    record_views(services().db, g.user, seen, via="api")
     return jsonify({"total": total, "dossiers": items})
 
 
@@ -228,11 +235,14 @@ def list_dossiers():  # noqa: ANN201
 @api_auth
 @permission("dossiers.view")
 def get_dossier(dossier_id: int):  # noqa: ANN201
-    with services().db.write() as db:
+    with services().db.read() as db:
         dossier = db.get(Dossier, dossier_id)
         if dossier is None:
             abort(404, description=f"dossier {dossier_id} does not exist")
-        return jsonify(dossier_json(db, dossier, masker=dossier_masker(db, dossier, g.user)))
+        masker, seen = dossier_masker(db, dossier, g.user)
+        body = dossier_json(db, dossier, masker=masker)
+    record_views(services().db, g.user, seen, via="api", dossier=body["number"])
+    return jsonify(body)
 
 
 @api.post("/dossiers")

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from core.settings import Settings, load_settings
 from ingest.services import Services
 from web import labels
+from web.i18n import init_i18n
 
 csrf = CSRFProtect()
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["donthu"] = Services(settings)
     csrf.init_app(app)
+    init_i18n(app)
 
     from web.admin import admin
     from web.api import api

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from models import User
@@ -12,6 +13,7 @@ from models.audit import record
 from models.base import utcnow
 from web.accounts import verify_password
 from web.app import services
+from web.i18n import SESSION_KEY
 from web.ratelimit import LoginLimiter
 
 auth = Blueprint("auth", __name__)
@@ -65,7 +67,7 @@ def login():  # noqa: ANN201
         limiter = _limiter()
         address = request.remote_addr or "?"
         if limiter.blocked(email, address):
-            flash("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.", "error")
+            flash(gettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."), "error")
             return render_template("login.html", email=email), 429
         with services().db.write() as db:
             user = db.scalar(select(User).where(User.email == email))
@@ -77,17 +79,23 @@ def login():  # noqa: ANN201
                 user_id = None
         if user_id is not None:
             limiter.succeeded(email)
+            language = session.get(SESSION_KEY)
             session.clear()  # a new session on login: no fixation
+            if language:
+                session[SESSION_KEY] = language  # the language chosen on the login page stays
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             session["user_id"] = user_id
             return redirect(_safe_next(request.args.get("next")))
         limiter.failed(email, address)
-        flash("Email hoặc mật khẩu không đúng.", "error")
+        flash(gettext("Email hoặc mật khẩu không đúng."), "error")
         return render_template("login.html", email=email), 401
     return render_template("login.html", email="")
 
 
 @auth.route("/logout", methods=["POST"])
 def logout():  # noqa: ANN201
+    language = session.get(SESSION_KEY)
     session.clear()
+    if language:
+        session[SESSION_KEY] = language
     return redirect(url_for("auth.login"))

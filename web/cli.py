@@ -442,10 +442,13 @@ def watch(folder: str, channel: str, interval: float, once: bool, sync: bool) ->
 @click.option("--host", help="Address of the web app (default 127.0.0.1).")
 @click.option("--workers", type=int, default=0, help="Worker processes (default: one per core).")
 @click.option("--web-workers", type=int, default=2, show_default=True)
-def run(demo: bool, port: int | None, host: str | None, workers: int, web_workers: int) -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Data folder (same as donthu --data-dir).")
+def run(demo: bool, port: int | None, host: str | None, workers: int, web_workers: int, data_dir: str | None) -> None:
     """Run the whole system: database, Redis, workers and the web app."""
     from web.runner import run_system
 
+    if data_dir:
+        os.environ["DONTHU_DATA_DIR"] = str(Path(data_dir).resolve())
     if port:
         os.environ["DONTHU_PORT"] = str(port)
     if host:

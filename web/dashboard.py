@@ -24,20 +24,20 @@ def home():  # noqa: ANN201
     soon = today + timedelta(days=SOON)
     user = g.user
     with services().db.read() as db:
-        letter_counts = dict(db.execute(select(Letter.status, func.count(Letter.id)).group_by(Letter.status)).all())
-        dossier_counts = dict(db.execute(select(Dossier.status, func.count(Dossier.id)).group_by(Dossier.status)).all())
+        letter_counts = dict(db.execute(select(Letter.status, func.count()).group_by(Letter.status)).all())
+        dossier_counts = dict(db.execute(select(Dossier.status, func.count()).group_by(Dossier.status)).all())
         waiting = Letter.queue_order.is_not(None)
-        queue_total = db.scalar(select(func.count(Letter.id)).where(waiting)) or 0
-        letters_overdue = db.scalar(select(func.count(Letter.id)).where(waiting, Letter.due_date < today)) or 0
-        letters_soon = db.scalar(select(func.count(Letter.id)).where(waiting, Letter.due_date >= today,
+        queue_total = db.scalar(select(func.count()).where(waiting)) or 0
+        letters_overdue = db.scalar(select(func.count()).where(waiting, Letter.due_date < today)) or 0
+        letters_soon = db.scalar(select(func.count()).where(waiting, Letter.due_date >= today,
                                                                      Letter.due_date <= soon)) or 0
         running = Dossier.status.in_(OPEN_STATUSES)
         dossiers_overdue = list(db.scalars(select(Dossier).where(running, Dossier.deadline < today)
                                            .order_by(Dossier.deadline).limit(LISTED)))
         dossiers_soon = list(db.scalars(select(Dossier).where(running, Dossier.deadline >= today, Dossier.deadline <= soon)
                                         .order_by(Dossier.deadline).limit(LISTED)))
-        overdue_total = db.scalar(select(func.count(Dossier.id)).where(running, Dossier.deadline < today)) or 0
-        soon_total = db.scalar(select(func.count(Dossier.id)).where(running, Dossier.deadline >= today,
+        overdue_total = db.scalar(select(func.count()).where(running, Dossier.deadline < today)) or 0
+        soon_total = db.scalar(select(func.count()).where(running, Dossier.deadline >= today,
                                                                     Dossier.deadline <= soon)) or 0
         mine = list(db.scalars(select(Dossier).where(running, Dossier.assigned_to_id == user.id)
                                .order_by(Dossier.deadline.is_(None), Dossier.deadline).limit(LISTED)))

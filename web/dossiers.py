@@ -3,13 +3,15 @@ forwarding slip and guidance letter."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from core.deadlines import DECISION_LABELS, DECISIONS, deadline_state
-from ingest.confidentiality import Masker, handles, identity_terms
+from core.dates import parse_day
+from core.deadlines import DECISIONS, deadline_state
+from ingest.confidentiality import Masker, Visibility, handles, identity_terms, record_views
 from ingest.dossiers import (
     DossierError,
     add_attachment,
@@ -33,17 +35,15 @@ dossiers = Blueprint("dossiers", __name__)
 PAGE_SIZE = 50
 
 
-def dossier_masker(session, dossier: Dossier, user: User | None) -> Masker:  # noqa: ANN001
-    """Hides the identities of the senders of a protected matter from users not handling it; records the view."""
+def dossier_masker(session, dossier: Dossier, user: User | None) -> tuple[Masker, list[Visibility]]:  # noqa: ANN001
+    """Hides the identities of the senders of a protected matter from users not handling it; returns the views of
+    its letters for ``record_views``."""
     if not dossier.protected:
-        return Masker([])
+        return Masker([]), []
     letters = letters_of(session, dossier.id)
     shown = handles(user, None, dossier) or any(handles(user, x, dossier) for x in letters)
-    record(session, "view_protected", actor="web", user_id=user.id if user else None,
-           letter_id=letters[0].id if letters else None, dossier=dossier.number, identity_shown=shown)
-    if shown:
-        return Masker([])
-    return Masker([t for x in letters for t in identity_terms(x)])
+    masker = Masker([] if shown else [t for x in letters for t in identity_terms(x)])
+    return masker, [Visibility(x.id, True, shown, masker) for x in letters]
 
 
 @dossiers.route("/dossiers")
@@ -66,9 +66,10 @@ def index():  # noqa: ANN201
             query = query.where(Dossier.status.in_(OPEN_STATUSES), Dossier.deadline >= today,
                                 Dossier.deadline <= date.fromordinal(today.toordinal() + 3))
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(db.scalars(query.order_by(Dossier.deadline.is_(None), Dossier.deadline, Dossier.id.desc())
-                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        counts = dict(db.execute(select(Letter.dossier_id, func.count(Letter.id))
+        # deadline views by deadline (an index scan); the full list newest first
+        order = (Dossier.deadline, Dossier.id) if due else (Dossier.id.desc(),)
+        rows = list(db.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        counts = dict(db.execute(select(Letter.dossier_id, func.count())
                                  .where(Letter.dossier_id.in_([d.id for d in rows])).group_by(Letter.dossier_id)).all())
         users = {u.id: u for u in db.scalars(select(User))}
         agencies = {a.code: a.name for a in db.scalars(select(Agency))}
@@ -80,20 +81,22 @@ def index():  # noqa: ANN201
 @dossiers.route("/dossiers/<int:dossier_id>")
 @requires("dossiers.view")
 def show(dossier_id: int):  # noqa: ANN201
-    with services().db.write() as db:
+    with services().db.read() as db:
         dossier = db.get(Dossier, dossier_id)
         if dossier is None:
             abort(404)
-        masker = dossier_masker(db, dossier, g.user)
+        masker, seen = dossier_masker(db, dossier, g.user)
         letters = letters_of(db, dossier.id)
         users = {u.id: u for u in db.scalars(select(User))}
         officers = [u for u in users.values() if u.active and u.role in ("officer", "reviewer")]
         agencies = {a.code: a.name for a in db.scalars(select(Agency))}
-        return render_template(
+        html = render_template(
             "dossier.html", dossier=dossier, letters=letters, masker=masker, users=users, officers=officers,
-            agencies=agencies, decisions=DECISIONS, decision_labels=DECISION_LABELS, statuses=DOSSIER_STATUSES,
+            agencies=agencies, decisions=DECISIONS, decision_labels=labels.DECISION, statuses=DOSSIER_STATUSES,
             results=RESULTS, state=deadline_state(dossier.deadline, date.today(), done=not dossier.is_open),
             can_edit=can(g.user, "dossiers.edit"))
+    record_views(services().db, g.user, seen, via="web", dossier=dossier.number)
+    return html
 
 
 def _change(dossier_id: int, action) -> Response:  # noqa: ANN001
@@ -108,26 +111,22 @@ def _change(dossier_id: int, action) -> Response:  # noqa: ANN001
             message = action(db, dossier)
         except DossierError as exc:
             db.rollback()
-            flash(f"Chưa lưu: {exc}", "error")
+            flash(gettext("Chưa lưu: %(error)s", error=exc), "error")
             return redirect(url_for("dossiers.show", dossier_id=dossier_id))
         letter_ids = [x.id for x in letters_of(db, dossier.id)]
     from ingest.indexing import index_letter
 
     for letter_id in letter_ids:  # the index carries each letter's dossier and labels
         index_letter(services(), letter_id)
-    flash(message or "Đã lưu.", "ok")
+    flash(message or gettext("Đã lưu."), "ok")
     return redirect(url_for("dossiers.show", dossier_id=dossier_id))
 
 
 def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise DossierError(f"ngày không hợp lệ: {value}")
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise DossierError(str(exc)) from exc
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/decision", methods=["POST"])
@@ -139,7 +138,9 @@ def decision(dossier_id: int):  # noqa: ANN201
         deadline = decide(db, dossier, form.get("decision", ""), g.user.id, on=_date(form.get("on")),
                           complex=form.get("complex") == "1", round=int(form.get("round") or dossier.round),
                           note=form.get("note", ""))
-        return f"Đã ghi hướng xử lý; hạn {deadline.due:%d/%m/%Y}." if deadline else "Đã ghi hướng xử lý."
+        if deadline:
+            return gettext("Đã ghi hướng xử lý; hạn %(due)s.", due=f"{deadline.due:%d/%m/%Y}")
+        return gettext("Đã ghi hướng xử lý.")
 
     return _change(dossier_id, act)
 
@@ -147,21 +148,25 @@ def decision(dossier_id: int):  # noqa: ANN201
 @dossiers.route("/dossiers/<int:dossier_id>/extend", methods=["POST"])
 @requires("dossiers.edit")
 def extend_deadline(dossier_id: int):  # noqa: ANN201
-    return _change(dossier_id, lambda db, d: f"Đã gia hạn đến {extend(db, d, g.user.id, request.form.get('note', '')).due:%d/%m/%Y}.")
+    def act(db, dossier: Dossier) -> str:  # noqa: ANN001
+        due = extend(db, dossier, g.user.id, request.form.get("note", "")).due
+        return gettext("Đã gia hạn đến %(due)s.", due=f"{due:%d/%m/%Y}")
+
+    return _change(dossier_id, act)
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/assign", methods=["POST"])
 @requires("dossiers.edit")
 def assign_officer(dossier_id: int):  # noqa: ANN201
     officer = request.form.get("officer_id", type=int)
-    return _change(dossier_id, lambda db, d: assign(db, d, officer, g.user.id) or "Đã giao việc.")
+    return _change(dossier_id, lambda db, d: assign(db, d, officer, g.user.id) or gettext("Đã giao việc."))
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/status", methods=["POST"])
 @requires("dossiers.edit")
 def change_status(dossier_id: int):  # noqa: ANN201
     return _change(dossier_id, lambda db, d: set_status(db, d, request.form.get("status", ""), g.user.id,
-                                                        request.form.get("note", "")) or "Đã đổi trạng thái.")
+                                                        request.form.get("note", "")) or gettext("Đã đổi trạng thái."))
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/result", methods=["POST"])
@@ -170,14 +175,14 @@ def result(dossier_id: int):  # noqa: ANN201
     form = request.form
     return _change(dossier_id, lambda db, d: record_result(db, d, form.get("result", ""), g.user.id,
                                                            on=_date(form.get("on")), note=form.get("note", ""))
-                   or "Đã ghi kết quả giải quyết.")
+                   or gettext("Đã ghi kết quả giải quyết."))
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/note", methods=["POST"])
 @requires("dossiers.edit")
 def note(dossier_id: int):  # noqa: ANN201
     return _change(dossier_id, lambda db, d: add_note(db, d, request.form.get("text", ""), g.user.id)
-                   or "Đã thêm ghi chú.")
+                   or gettext("Đã thêm ghi chú."))
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/summary", methods=["POST"])
@@ -186,9 +191,9 @@ def summary(dossier_id: int):  # noqa: ANN201
     def act(db, dossier: Dossier) -> str:  # noqa: ANN001
         text = request.form.get("summary", "").strip()
         if not text:
-            raise DossierError("tóm tắt trống")
+            raise DossierError(gettext("tóm tắt trống"))
         dossier.summary = text
-        return "Đã sửa tóm tắt."
+        return gettext("Đã sửa tóm tắt.")
 
     return _change(dossier_id, act)
 
@@ -200,10 +205,10 @@ def upload_attachment(dossier_id: int):  # noqa: ANN201
 
     def act(db, dossier: Dossier) -> str:  # noqa: ANN001
         if upload is None or not upload.filename:
-            raise DossierError("chưa chọn tệp")
+            raise DossierError(gettext("chưa chọn tệp"))
         add_attachment(db, services().settings.data_dir, dossier, upload.read(), upload.filename, g.user.id,
                        kind=request.form.get("kind", "reply"), note=request.form.get("note", ""))
-        return f"Đã đính kèm {upload.filename}."
+        return gettext("Đã đính kèm %(name)s.", name=upload.filename)
 
     return _change(dossier_id, act)
 
@@ -220,8 +225,15 @@ def attachment(dossier_id: int, attachment_id: int):  # noqa: ANN201
     return send_file(path, mimetype=media, as_attachment=True, download_name=name)
 
 
+def _vi(label: object) -> str:
+    """A label as plain Vietnamese text: the printed documents are Vietnamese whatever language the pages use."""
+    with force_locale("vi"):
+        return str(label)
+
+
 def _slip_letters(letters: list[Letter]) -> tuple[SlipLetter, ...]:
-    return tuple(SlipLetter(x.register_no, x.received_date, labels.CHANNEL.get(x.channel, x.channel)) for x in letters)
+    return tuple(SlipLetter(x.register_no, x.received_date, _vi(labels.CHANNEL.get(x.channel, x.channel)))
+                 for x in letters)
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -255,15 +267,15 @@ def slip(dossier_id: int):  # noqa: ANN201
         document = ForwardingSlip(
             number=f"{dossier.seq}/PC", issued=date.today(), place=settings.office_place,
             office_parent=settings.office_parent, office=settings.office_name, recipient=agency,
-            dossier_number=dossier.number, type_label=labels.TYPE.get(dossier.type, dossier.type),
-            field_label=labels.FIELD.get(dossier.field, dossier.field), summary=masker.text(dossier.summary) or "",
+            dossier_number=dossier.number, type_label=_vi(labels.TYPE.get(dossier.type, dossier.type)),
+            field_label=_vi(labels.FIELD.get(dossier.field, dossier.field)), summary=masker.text(dossier.summary) or "",
             letters=_slip_letters(letters), sender=None if dossier.protected or anonymous else _sender_line(letters),
             request="xem xét, giải quyết theo thẩm quyền và thông báo kết quả cho người gửi đơn và cơ quan chuyển đơn",
             signer_title=settings.signer_title, signer_name=settings.signer_name, protected=dossier.protected)
     try:
         data = forwarding_slip_pdf(document)
     except ValueError:
-        abort(409, description="Tóm tắt còn chứa tên người tố cáo: sửa tóm tắt trước khi in phiếu.")
+        abort(409, description=gettext("Tóm tắt còn chứa tên người tố cáo: sửa tóm tắt trước khi in phiếu."))
     return _pdf(data, f"phieu-chuyen-don-{dossier.seq}-{dossier.year}.pdf")
 
 
@@ -291,5 +303,5 @@ def guidance(dossier_id: int):  # noqa: ANN201
     try:
         data = guidance_letter_pdf(document)
     except ValueError:
-        abort(409, description="Tóm tắt còn chứa tên người tố cáo: sửa tóm tắt trước khi in văn bản.")
+        abort(409, description=gettext("Tóm tắt còn chứa tên người tố cáo: sửa tóm tắt trước khi in văn bản."))
     return _pdf(data, f"huong-dan-{dossier.seq}-{dossier.year}.pdf")

@@ -97,9 +97,9 @@ def mask_classification(classification: dict[str, Any] | None, masker: Masker) -
     return masked
 
 
-def letter_view(session: Session, user: User | None, letter: Letter, *, via: str) -> LetterView:
-    """Build the view, writing the audit event for a protected letter (use a write session)."""
-    seen = visibility(session, user, letter, via=via)
+def letter_view(session: Session, user: User | None, letter: Letter) -> LetterView:
+    """Build the view (reads only: the caller passes ``view.visibility`` to ``record_views`` afterwards)."""
+    seen = visibility(session, user, letter)
     masker = seen.masker
     return LetterView(
         letter=letter,

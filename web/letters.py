@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from core.settings import CHANNELS
-from ingest.confidentiality import masked_png, visibility
+from ingest.confidentiality import masked_png, record_views, visibility
 from ingest.errors import IntakeError
 from models import Letter, Page
 from web.app import services
@@ -21,17 +22,17 @@ letters = Blueprint("letters", __name__)
 PAGE_SIZE = 50
 
 
-REVIEW = "review"  # the review queue: classified letters, those that need a person first, then the oldest
+REVIEW = "review"  # the review queue, in its order (an index scan on queue_order, due_date, id)
 
 
 def _letter_page(status: str | None, page: int) -> tuple[list[Letter], int]:
     with services().db.read() as db:
         query = select(Letter)
-        count = select(func.count(Letter.id))
+        count = select(func.count()).select_from(Letter)
         if status == REVIEW:
-            ready = Letter.classification.is_not(None)
-            query, count = query.where(ready), count.where(ready)
-            order = (Letter.needs_review.desc(), Letter.received_date, Letter.id)
+            waiting = Letter.queue_order.is_not(None)
+            query, count = query.where(waiting), count.where(waiting)
+            order = (Letter.queue_order, Letter.due_date, Letter.id)
         else:
             if status:
                 query, count = query.where(Letter.status == status), count.where(Letter.status == status)
@@ -67,7 +68,7 @@ def upload():  # noqa: ANN201
         if not files:
             if wants_json:
                 return jsonify({"error": "no file", "message_vi": "Chưa chọn tệp nào."}), 400
-            flash("Chưa chọn tệp nào.", "error")
+            flash(gettext("Chưa chọn tệp nào."), "error")
             return render_template("upload.html", channels=CHANNELS), 400
         try:
             outcomes = register_uploads(services(), files, request.form.get("channel", "post"),
@@ -86,27 +87,30 @@ def upload():  # noqa: ANN201
 @letters.route("/letters/<int:letter_id>")
 @requires("letters.view")
 def show(letter_id: int):  # noqa: ANN201
-    with services().db.write() as db:
+    with services().db.read() as db:
         letter = db.get(Letter, letter_id)
         if letter is None:
             abort(404)
-        view = letter_view(db, g.user, letter, via="web")
-        return render_template("letter.html", letter=letter, view=view, pages=view.pages)
+        view = letter_view(db, g.user, letter)
+        html = render_template("letter.html", letter=letter, view=view, pages=view.pages)
+    record_views(services().db, g.user, [view.visibility], via="web")
+    return html
 
 
 @letters.route("/letters/<int:letter_id>/pages/<int:index>.png")
 @requires("letters.view")
 def page_image(letter_id: int, index: int):  # noqa: ANN201
-    with services().db.write() as db:
+    with services().db.read() as db:
         letter = db.get(Letter, letter_id)
         page = db.scalar(select(Page).where(Page.letter_id == letter_id, Page.index == index))
         if letter is None or page is None or not page.image_path:
             abort(404)
         path = str(services().store.path(page.image_path))
-        seen = visibility(db, g.user, letter, via="web")
+        seen = visibility(db, g.user, letter)
         boxes = seen.masker.word_boxes(page.words or []) if seen.masked else []
         if seen.masked and not page.words:
             abort(403)  # no word boxes to black out: the scan itself would show the denouncer
+    record_views(services().db, g.user, [seen], via="web", page=index)
     if seen.masked:
         response = send_file(io.BytesIO(masked_png(path, boxes)), mimetype="image/png")
         response.headers["Cache-Control"] = "private, no-store"

@@ -4,17 +4,20 @@ protected letters are masked for users who do not handle them (the snippet is cu
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from classify.corpus import AGENCIES, FIELDS, TYPES
+from core.dates import parse_day
 from core.settings import CHANNELS
 from core.vntext import fold
-from ingest.confidentiality import MASK, Masker, identity_terms, visibility
+from ingest.confidentiality import MASK, Masker, Visibility, identity_terms, record_views, visibilities
 from models import Agency, Dossier, Letter, User
 from search.base import SearchHit, SearchQuery, SearchResult
 from search.querytext import ParsedQuery, parse
@@ -39,21 +42,16 @@ def result_json(result: SearchResult) -> dict[str, Any]:
 def query_from_args(args: Any, *, limit: int = PAGE_SIZE) -> SearchQuery:
     """A SearchQuery from request arguments; raises ValueError with the bad argument named."""
     def day(name: str) -> date | None:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return None
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(f"{name}: ngày không hợp lệ {value!r}")
+        try:
+            return parse_day(args.get(name))
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from exc
 
     def number(name: str, default: int) -> int:
         try:
             return int(args.get(name) or default)
         except ValueError as exc:
-            raise ValueError(f"{name} phải là số") from exc
+            raise ValueError(gettext("%(name)s phải là số", name=name)) from exc
 
     dossier = args.get("dossier") or None
     return SearchQuery(
@@ -79,21 +77,29 @@ def matches_without_identity(parsed: ParsedQuery, masked_text: str) -> bool:
     return all(i.value in digits for i in parsed.identifiers if i.kind in ("citizen_id", "phone"))
 
 
-def masked_hits(session: Session, user: User | None, result: SearchResult, query_text: str,
-                via: str) -> tuple[list[SearchHit], int]:
-    """The hits as ``user`` may see them, and how many were withheld. A protected letter's sender and its traces
-    in the snippet are masked unless the user handles it, and it is withheld when it matched only through the
-    hidden identity; each protected hit shown is a view for the audit log."""
-    letters = {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_([h.letter_id for h in result.hits])))}
+@dataclass
+class ShownHits:
+    hits: list[SearchHit]
+    withheld: int  # protected letters that matched only through their hidden identity
+    seen: list[Visibility]  # the protected letters shown, for the audit log
+
+
+def masked_hits(session: Session, user: User | None, result: SearchResult, query_text: str) -> ShownHits:
+    """The hits as ``user`` may see them. A protected letter's sender and its traces in the snippet are masked
+    unless the user handles it, and it is withheld when it matched only through the hidden identity."""
+    letters = list(session.scalars(select(Letter).where(Letter.id.in_([h.letter_id for h in result.hits]))))
+    by_id = {x.id: x for x in letters}
+    views = visibilities(session, user, letters)
     parsed = parse(query_text) if query_text else None
     shown: list[SearchHit] = []
+    seen: list[Visibility] = []
     withheld = 0
     for hit in result.hits:
-        letter = letters.get(hit.letter_id)
+        letter = by_id.get(hit.letter_id)
         if letter is None:
             continue
-        seen = visibility(session, user, letter, via=via)
-        if seen.masked:
+        view = views[letter.id]
+        if view.masked:
             text = Masker(identity_terms(letter)).text(letter.full_text or "") or ""
             if parsed is not None and not matches_without_identity(parsed, text):
                 withheld += 1
@@ -101,8 +107,10 @@ def masked_hits(session: Session, user: User | None, result: SearchResult, query
             cut = snippet(text, parsed) if parsed else text[:180]
             hit = SearchHit(letter_id=hit.letter_id, register_no=hit.register_no, score=hit.score,
                             sender=MASK if hit.sender else hit.sender, snippet=cut, received_date=hit.received_date)
+        if view.protected:
+            seen.append(view)
         shown.append(hit)
-    return shown, withheld
+    return ShownHits(shown, withheld, seen)
 
 
 @search_page.route("/search")
@@ -118,18 +126,21 @@ def search():  # noqa: ANN201
     dossiers: dict[int, Dossier] = {}
     result = None
     if searched:
-        try:  # the query runs before the write transaction: with SQLite the index lives in the same file
+        try:
             result = services().search.query(query_from_args({**args.to_dict(), "offset": (page - 1) * PAGE_SIZE}))
         except ValueError as exc:
             error = str(exc)
-    with services().db.write() as db:
+    seen: list[Visibility] = []
+    with services().db.read() as db:
         agencies = {a.code: a.name for a in db.scalars(select(Agency).order_by(Agency.sort_order))}
         if result is not None:
-            hits, withheld = masked_hits(db, g.user, result, query_text, "web")
-            total = result.total - withheld
+            shown = masked_hits(db, g.user, result, query_text)
+            hits, seen, total = shown.hits, shown.seen, result.total - shown.withheld
             rows = db.execute(select(Letter.id, Dossier).join(Dossier, Letter.dossier_id == Dossier.id)
                               .where(Letter.id.in_([h.letter_id for h in hits]))).all()
             dossiers = {letter_id: dossier for letter_id, dossier in rows}
-        return render_template("search.html", hits=hits, total=total, q=query_text, args=args, page=page,
+        html = render_template("search.html", hits=hits, total=total, q=query_text, args=args, page=page,
                                page_size=PAGE_SIZE, error=error, searched=searched, dossiers=dossiers, types=TYPES,
                                agencies=agencies, agency_codes=AGENCIES, fields=FIELDS, channels=CHANNELS)
+    record_views(services().db, g.user, seen, via="web", search=query_text)
+    return html

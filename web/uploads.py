@@ -6,6 +6,7 @@ from datetime import date
 
 from werkzeug.datastructures import FileStorage
 
+from core.dates import parse_day
 from ingest.dispatch import dispatch_new_letter
 from ingest.errors import IntakeError
 from ingest.intake import check_channel, register_file
@@ -13,17 +14,11 @@ from ingest.services import Services
 
 
 def parse_received(value: str | None) -> date | None:
-    """``YYYY-MM-DD`` (HTML date inputs) or ``dd/mm/yyyy``; empty means today."""
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            from datetime import datetime
-
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise IntakeError(f"received date {value!r} is not YYYY-MM-DD", "bad_request")
+    """``dd/mm/yyyy`` or ``YYYY-MM-DD``; empty means today."""
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise IntakeError(f"received date {value!r} is not dd/mm/yyyy or YYYY-MM-DD", "bad_request") from exc
 
 
 def register_uploads(svc: Services, files: list[FileStorage], channel: str, received: date | None,

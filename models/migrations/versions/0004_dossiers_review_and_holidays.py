@@ -6,7 +6,6 @@ Revises: 0003
 Create Date: 2026-11-24 21:10:31.171369
 """
 from collections.abc import Sequence
-from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -121,20 +120,24 @@ def upgrade() -> None:
 
 
 def _backfill_letters() -> None:
-    """Letters classified before this revision: a 10-day processing deadline and a place in the review queue."""
+    """Letters classified before this revision: their processing deadline (by the rule of this revision; the
+    holiday calendar is still empty) and their place in the review queue."""
+    from core.deadlines import processing_deadline
+
     letters = sa.table('letters', sa.column('id', sa.Integer), sa.column('received_date', sa.Date),
-                       sa.column('classification', sa.JSON), sa.column('needs_review', sa.Boolean),
-                       sa.column('duplicates', sa.JSON), sa.column('due_date', sa.Date),
-                       sa.column('queue_order', sa.Integer))
+                       sa.column('channel', sa.String), sa.column('classification', sa.JSON),
+                       sa.column('needs_review', sa.Boolean), sa.column('duplicates', sa.JSON),
+                       sa.column('due_date', sa.Date), sa.column('queue_order', sa.Integer))
     bind = op.get_bind()
-    rows = bind.execute(sa.select(letters.c.id, letters.c.received_date, letters.c.classification,
+    rows = bind.execute(sa.select(letters.c.id, letters.c.received_date, letters.c.channel, letters.c.classification,
                                   letters.c.needs_review, letters.c.duplicates)).all()
     for row in rows:
         if not row.classification:
             continue
+        kind = (row.classification.get('type') or {}).get('label')
+        due = processing_deadline(row.received_date, type=kind, channel=row.channel).due
         order = 0 if row.needs_review else (1 if row.duplicates else 2)
-        bind.execute(letters.update().where(letters.c.id == row.id).values(
-            due_date=row.received_date + timedelta(days=10), queue_order=order))
+        bind.execute(letters.update().where(letters.c.id == row.id).values(due_date=due, queue_order=order))
 
 
 def downgrade() -> None:
