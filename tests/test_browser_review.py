@@ -55,8 +55,15 @@ def test_review_flow_from_upload_to_dossier_and_search(live_system: str, page, t
     suggested = page.locator("#f-agency").input_value()
     corrected = "THANHTRA" if suggested != "THANHTRA" else "UBND_TINH"
     page.select_option("#f-agency", corrected)
-    page.check("#f-new-dossier")
-    page.select_option("#f-decision", "thu_ly")
+    page.locator("h1").click()  # leave the select: shortcuts act when no field has the focus
+    page.keyboard.press("m")  # new dossier
+    page.keyboard.press("1")  # decision 1: thụ lý
+    assert page.is_checked("#f-new-dossier") and page.locator("#f-decision").input_value() == "thu_ly"
+    page.click("figure.zoomable [data-zoom='1.25']")
+    page.keyboard.press("r")
+    transform = page.locator("figure.zoomable img").first.evaluate("img => img.style.transform")
+    assert "scale(1.25)" in transform and "rotate(90deg)" in transform
+    page.click("figure.zoomable [data-reset]")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "review_page.png"), full_page=True)
     page.click("#b-save")

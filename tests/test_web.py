@@ -156,3 +156,11 @@ def test_review_queue_puts_letters_needing_review_first_and_the_letter_page_show
     assert html.index("b.txt") < html.index("a.txt") and "Cần duyệt" in html
     page = client.get(f"/letters/{ids[1]}").get_data(as_text=True)
     assert "Phân loại đề xuất" in page and "Tố cáo" in page and "Trần Văn Hải" in page
+
+
+def test_five_wrong_passwords_lock_the_login_for_a_while(client: FlaskClient) -> None:
+    for _ in range(5):
+        assert _login(client, password="sai-mat-khau").status_code == 401
+    locked = _login(client)  # even the right password waits for the window to pass
+    assert locked.status_code == 429 and "quá nhiều lần" in locked.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302

@@ -7,8 +7,7 @@
   var zone = document.getElementById("dropzone");
   var list = document.getElementById("uploads");
   var done = document.getElementById("upload-done");
-  var STATUS = { received: "Đã tiếp nhận", queued: "Chờ xử lý", ocr_running: "Đang nhận dạng",
-                 ocr_done: "Đã nhận dạng", failed: "Lỗi" };
+  var T = JSON.parse(form.dataset.texts);  // the page's language: the server translates these
   var dropped = null;
 
   ["dragenter", "dragover"].forEach(function (name) {
@@ -20,7 +19,7 @@
   zone.addEventListener("drop", function (e) {
     dropped = Array.prototype.slice.call(e.dataTransfer.files);
     input.required = false;
-    zone.querySelector("p").textContent = dropped.length + " tệp đã chọn: " +
+    zone.querySelector("p").textContent = dropped.length + " " + T.chosen + " " +
       dropped.map(function (f) { return f.name; }).join(", ");
   });
   input.addEventListener("change", function () { dropped = null; });
@@ -31,7 +30,7 @@
     var li = document.createElement("li");
     var name = document.createElement("span"); name.className = "filename"; name.textContent = file.name;
     var bar = document.createElement("progress"); bar.max = 100; bar.value = 0;
-    var state = document.createElement("span"); state.className = "upload-state"; state.textContent = "Đang tải lên…";
+    var state = document.createElement("span"); state.className = "upload-state"; state.textContent = T.uploading;
     li.appendChild(name); li.appendChild(bar); li.appendChild(state);
     list.appendChild(li);
     return { bar: bar, state: state };
@@ -43,18 +42,18 @@
     xhr.onload = function () {
       if (xhr.status !== 200) return;
       var info = JSON.parse(xhr.responseText);
-      var label = STATUS[info.status] || info.status;
-      if (info.page_count) label += " (" + info.pages_done + "/" + info.page_count + " trang)";
+      var label = T.status[info.status] || info.status;
+      if (info.page_count) label += " (" + info.pages_done + "/" + info.page_count + " " + T.pages + ")";
       ui.bar.value = 100;
       ui.state.textContent = "";
       var link = document.createElement("a");
-      link.href = url(form.dataset.letterUrl, id); link.textContent = "Đã vào sổ số đến " + info.register_no;
+      link.href = url(form.dataset.letterUrl, id); link.textContent = T.registered + " " + info.register_no;
       ui.state.appendChild(link);
       ui.state.appendChild(document.createTextNode(" · " + label));
       var settled = info.status === "failed" || (info.status === "ocr_done" && info.stages_done);
       if (settled && form.dataset.reviewUrl && info.status === "ocr_done") {
         var review = document.createElement("a");
-        review.href = url(form.dataset.reviewUrl, id); review.textContent = " · Duyệt";
+        review.href = url(form.dataset.reviewUrl, id); review.textContent = " · " + T.review;
         ui.state.appendChild(review);
       }
       if (!settled) setTimeout(function () { poll(id, ui); }, 1500);
@@ -73,19 +72,19 @@
     xhr.upload.onprogress = function (e) { if (e.lengthComputable) ui.bar.value = Math.round(e.loaded * 100 / e.total); };
     xhr.onload = function () {
       var outcome;
-      try { outcome = JSON.parse(xhr.responseText).letters[0]; } catch (err) { outcome = { error: "Lỗi máy chủ (" + xhr.status + ")" }; }
+      try { outcome = JSON.parse(xhr.responseText).letters[0]; } catch (err) { outcome = { error: T.server_error + " (" + xhr.status + ")" }; }
       if (outcome.error) {
-        ui.state.textContent = "Không nhận: " + (outcome.message_vi || outcome.error);
+        ui.state.textContent = T.refused + " " + (outcome.message_vi || outcome.error);
         ui.state.className = "upload-state error";
       } else if (outcome.duplicate_of) {
         ui.bar.value = 100;
-        ui.state.textContent = "Tệp này đã có trong sổ: số đến " + outcome.register_no;
+        ui.state.textContent = T.already + " " + outcome.register_no;
       } else {
         poll(outcome.letter_id, ui);
       }
       next();
     };
-    xhr.onerror = function () { ui.state.textContent = "Mất kết nối khi tải lên"; ui.state.className = "upload-state error"; next(); };
+    xhr.onerror = function () { ui.state.textContent = T.lost; ui.state.className = "upload-state error"; next(); };
     xhr.send(data);
   }
 
