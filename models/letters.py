@@ -78,6 +78,8 @@ class Letter(Base):
     # review: the matter it belongs to, the handling decision, the deadline to process it, who reviewed it
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
     decision: Mapped[str | None] = mapped_column(String(16))
+    # what the letter says of earlier handling (for the reports): none | once | many | judgment (a court ruled)
+    prior_resolution: Mapped[str] = mapped_column(String(16), nullable=False, default="none", server_default="none")
     due_date: Mapped[date | None] = mapped_column(Date, index=True)  # set when classified; see core.deadlines
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -16,6 +16,7 @@ INTAKE = frozenset({"clerk", "reviewer", "admin"})
 REVIEW = frozenset({"reviewer", "admin"})
 WORK = frozenset({"reviewer", "officer", "admin"})
 ADMIN = frozenset({"admin"})
+REPORTS = frozenset({"reviewer", "officer", "leader", "admin"})
 PUBLIC = None  # no login needed
 
 # (rule, method) -> roles allowed
@@ -36,6 +37,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     **{(f"/dossiers/<int:dossier_id>/{action}", "POST"): WORK
        for action in ("decision", "extend", "assign", "status", "result", "note", "summary", "attachments")},
     ("/search", "GET"): ALL,
+    **{(rule, "GET"): REPORTS for rule in ("/reports", "/reports/drill", "/reports/export.xlsx", "/reports/export.pdf",
+                                           "/reports/export.csv", "/reports/files/<int:file_id>.<ext>")},
     ("/api/v1/letters", "POST"): INTAKE,
     ("/api/v1/letters/<int:letter_id>", "GET"): ALL, ("/api/v1/letters/<int:letter_id>/status", "GET"): ALL,
     ("/api/v1/letters/<int:letter_id>/review", "POST"): REVIEW,
@@ -74,7 +77,7 @@ def world(svc: Services) -> dict:
 def _url(rule: str, world: dict) -> str:
     values = {"<int:letter_id>": world["letter_id"], "<int:other_id>": world["letter_id"], "<int:index>": 0,
               "<int:dossier_id>": world["dossier_id"], "<int:attachment_id>": 1, "<int:user_id>": 1,
-              "<int:agency_id>": 1, "<int:token_id>": 1, "<day>": "2026-01-01", "<path:filename>": "app.css"}
+              "<int:agency_id>": 1, "<int:token_id>": 1, "<int:file_id>": 1, "<ext>": "xlsx", "<day>": "2026-01-01", "<path:filename>": "app.css"}
     for key, value in values.items():
         rule = rule.replace(key, str(value))
     return rule
