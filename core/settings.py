@@ -55,6 +55,7 @@ class Settings:
     review_threshold: float = 0.6  # type confidence under which a letter needs review
     agency_review_threshold: float = 0.35  # agency confidence under which a letter needs review
     retrain_interval: int = 86400  # seconds between scheduled retraining checks (0: never)
+    chores_interval: int = 3600  # seconds between the weekly report / reminder jobs (0: never)
     model_tolerance: float = 0.01  # a new model may score at most this much lower on the held-out split
     # the office printed on forwarding slips and guidance letters
     office_parent: str = "TỈNH ỦY"
@@ -66,6 +67,14 @@ class Settings:
     secure_cookies: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # e-mail for reminders: no host, no e-mail (the in-app notifications still appear)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "donthu@localhost"
+    smtp_starttls: bool = False
+    reminder_soon_days: int = 3  # a deadline this many days away or fewer is "due soon"
 
     @property
     def originals_dir(self) -> Path:
@@ -150,6 +159,7 @@ def load_settings() -> Settings:
         review_threshold=_number("REVIEW_THRESHOLD", 0.6),
         agency_review_threshold=_number("AGENCY_REVIEW_THRESHOLD", 0.35),
         retrain_interval=_number("RETRAIN_INTERVAL", 86400),
+        chores_interval=_number("CHORES_INTERVAL", 3600),
         model_tolerance=_number("MODEL_TOLERANCE", 0.01),
         office_parent=_env("OFFICE_PARENT", "TỈNH ỦY"),
         office_name=_env("OFFICE_NAME", "BAN NỘI CHÍNH"),
@@ -159,4 +169,11 @@ def load_settings() -> Settings:
         secure_cookies=(_env("SECURE_COOKIES", "0") or "0").lower() in ("1", "true", "yes"),
         host=_env("HOST", "127.0.0.1"),
         port=_number("PORT", 8000),
+        smtp_host=_env("SMTP_HOST"),
+        smtp_port=_number("SMTP_PORT", 25),
+        smtp_user=_env("SMTP_USER"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        smtp_from=_env("SMTP_FROM", "donthu@localhost"),
+        smtp_starttls=(_env("SMTP_STARTTLS", "0") or "0").lower() in ("1", "true", "yes"),
+        reminder_soon_days=_number("REMINDER_SOON_DAYS", 3),
     )

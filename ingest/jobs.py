@@ -29,6 +29,21 @@ def stages_job(letter_id: int) -> None:
     pipeline.run_stages(svc, letter_id)
 
 
+def weekly_report_job() -> int:
+    from ingest.reports.filing import file_weekly_report
+
+    report, _made = file_weekly_report(_services())
+    return report.id
+
+
+def remind_job() -> int:
+    from datetime import date
+
+    from ingest.followup import remind
+
+    return remind(_services(), date.today())
+
+
 def train_job(force: bool = False) -> dict:
     from ingest.classification import retrain
 

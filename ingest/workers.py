@@ -1,6 +1,7 @@
 """The worker supervisor behind ``donthu worker`` and ``donthu run``: N RQ worker processes, restarted when
 they die; the sweeper on start and every ``sweep_interval`` seconds; and, every ``retrain_interval`` seconds, a
-retraining job when reviewers have labelled letters since the current model."""
+retraining job when reviewers have labelled letters since the current model; every ``chores_interval`` seconds,
+the weekly report and the deadline reminders."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ class WorkerSupervisor:
         except Exception as exc:  # Redis or the database is down: next round
             log.warning("scheduling retraining failed: %s", exc)
 
+    def housekeeping(self) -> None:
+        """Queue the hourly chores: file last week's report (once) and send deadline reminders (once each)."""
+        try:
+            from ingest.dispatch import get_queue
+
+            queue = get_queue(self.svc)
+            hour = int(time.time()) // 3600  # one job of each kind an hour, whoever schedules it
+            queue.enqueue("ingest.jobs.weekly_report_job", job_timeout=600, description="weekly report",
+                          job_id=f"donthu-weekly-report-{hour}")
+            queue.enqueue("ingest.jobs.remind_job", job_timeout=600, description="deadline reminders",
+                          job_id=f"donthu-remind-{hour}")
+        except Exception as exc:  # Redis or the database is down: next round
+            log.warning("scheduling the hourly chores failed: %s", exc)
+
     def sweep_once(self) -> None:
         try:
             sweep(self.svc)
@@ -56,6 +71,8 @@ class WorkerSupervisor:
         next_sweep = time.monotonic() + self.svc.settings.sweep_interval
         retrain_every = self.svc.settings.retrain_interval
         next_retrain = time.monotonic() + retrain_every if retrain_every else float("inf")
+        chores_every = self.svc.settings.chores_interval
+        next_chores = time.monotonic() + 60 if chores_every else float("inf")  # let the workers start first
         failures: dict[int, int] = {}
         while not self.stopping.wait(0.5):
             restarted = False
@@ -72,6 +89,9 @@ class WorkerSupervisor:
             if time.monotonic() >= next_retrain:
                 self.retrain_if_due()
                 next_retrain = time.monotonic() + retrain_every
+            if time.monotonic() >= next_chores:
+                self.housekeeping()
+                next_chores = time.monotonic() + chores_every
         self._terminate()
 
     def stop(self) -> None:

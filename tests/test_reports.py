@@ -227,3 +227,32 @@ def test_the_page_the_xlsx_and_the_pdf_show_the_same_numbers(
     pixels = Image.open(png).convert("L")
     assert pixels.getextrema()[0] < 100, "the first page has dark ink on it"
     assert re.search(r"data:image/svg\+xml;base64,", html), "the charts are on the page"
+
+
+def test_the_weekly_report_is_filed_once_and_kept_for_download(
+        svc: Services, scenario: dict[str, int], client: FlaskClient) -> None:
+    from ingest.reports.filing import file_weekly_report
+
+    report, made = file_weekly_report(svc, date(2026, 11, 24))
+    assert made and (report.start, report.end) == (date(2026, 11, 16), date(2026, 11, 22))
+    again, made_again = file_weekly_report(svc, date(2026, 11, 25))
+    assert not made_again and again.id == report.id
+    assert "Tuần 47 năm 2026" in client.get("/reports").get_data(as_text=True)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/files/{report.id}.xlsx").data))
+    assert {"XLD01", "XLD02", "XLD03", "XLD04", "TCD01"} <= set(book.sheetnames)
+    # L7 (15/11) is outside the week; L8 (18/11) inside
+    assert book["XLD01"].max_row > 1 and client.get(f"/reports/files/{report.id}.pdf").data.startswith(b"%PDF")
+
+
+def test_the_supervisors_hourly_chores_have_a_worker_file_the_weekly_report(svc: Services, workers) -> None:  # noqa: ANN001
+    from ingest.workers import WorkerSupervisor
+    from models import ReportFile
+    from tests.conftest import wait_for
+
+    WorkerSupervisor(svc, 0).housekeeping()
+
+    def filed() -> bool:
+        with svc.db.read() as session:
+            return session.query(ReportFile).count() == 1
+
+    wait_for(filed, timeout=120, message="the weekly report job")

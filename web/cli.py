@@ -456,6 +456,62 @@ def run(demo: bool, port: int | None, host: str | None, workers: int, web_worker
     sys.exit(run_system(_svc(), demo=demo, workers=workers, web_workers=web_workers))
 
 
+@main.command()
+@click.option("--kind", type=click.Choice(["week", "month", "quarter", "half", "nine_months", "year", "custom"]),
+              default="month", show_default=True)
+@click.option("--year", help="Year (default: the current one).")
+@click.option("--q", "quarter", help="Quarter 1-4.")
+@click.option("--month", help="Month 1-12.")
+@click.option("--date", "day", help="Any day of the period (dd/mm/yyyy).")
+@click.option("--start", help="Custom period start (dd/mm/yyyy).")
+@click.option("--end", help="Custom period end (dd/mm/yyyy).")
+@click.option("--stat", is_flag=True, help="The statistical window (cut at the 14th) instead of the calendar one.")
+@click.option("--weekly", is_flag=True, help="File last full week's report, as the scheduled job does.")
+@click.option("--file", "file_it", is_flag=True, help="File the report (XLSX and PDF in the data dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print the forms as JSON.")
+def report(kind: str, year, quarter, month, day, start, end, stat: bool, weekly: bool, file_it: bool,  # noqa: ANN001
+           as_json: bool) -> None:
+    """The periodic report (XLD01-04, TCD01) of a period; --file keeps it for download."""
+    from datetime import date
+
+    from core.periods import parse_period
+    from ingest.reports.filing import file_report, file_weekly_report
+    from ingest.reports.service import build_report
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    if weekly:
+        row, made = file_weekly_report(svc)
+        click.echo(f"{'filed' if made else 'already filed'}: {row.label} -> {row.xlsx_path}, {row.pdf_path}")
+        return
+    args = {k: v for k, v in dict(kind=kind, year=year, q=quarter, month=month, date=day, start=start, end=end,
+                                  stat="1" if stat else None).items() if v}
+    try:
+        period = parse_period(args, date.today())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if file_it:
+        row, made = file_report(svc, period, by="cli")
+        click.echo(f"{'filed' if made else 'already filed'}: {row.label} -> {row.xlsx_path}, {row.pdf_path}")
+        return
+    with svc.db.read() as session:
+        built = build_report(session, period, with_charts=False)
+    if as_json:
+        _emit({"period": {"kind": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat(),
+                          "statistical": period.statistical, "label": period.label},
+               "forms": {t.form: {"title": t.title, "columns": [{"key": c.key, "path": list(c.path)} for c in t.columns],
+                                  "rows": [{"label": r.label, "cells": r.cells} for r in t.rows]}
+                         for t in built.tables()}})
+        return
+    click.echo(period.label)
+    for table in built.tables():
+        click.echo(f"\n{table.form} {table.title}")
+        for row in table.rows:
+            values = " ".join(f"{c.key}={row.cells[c.key]}" for c in table.columns if row.cells[c.key])
+            click.echo(f"  {row.label}: {values or '0'}")
+
+
 @main.group()
 def user() -> None:
     """Manage staff accounts."""
