@@ -168,7 +168,7 @@ def _was_raised_before(session: Session, visit: Visit, dossier: Dossier) -> bool
     return bool(session.scalar(earlier))
 
 
-def step_text(visit: Visit, held_on: date, dossier: Dossier) -> str:
+def step_text(visit: Visit, dossier: Dossier) -> str:
     """The dossier step for a visit: names the visitor unless the matter is a denunciation (a dossier's history is
     shown to every user; the denouncer's identity stays on the reception page, masked for non-handlers)."""
     who = "người tố cáo (giữ bí mật)" if dossier.protected or visit.type == PROTECTED_TYPE else visit.name
@@ -188,7 +188,7 @@ def join_dossier(session: Session, visit: Visit, dossier: Dossier, user_id: int 
     visit.repeat = _was_raised_before(session, visit, dossier)
     visit.dossier_id = dossier.id
     add_step(session, dossier, "visit", user_id,
-             f"Tiếp công dân ngày {held_on:%d/%m/%Y}: {step_text(visit, held_on, dossier)}"
+             f"Tiếp công dân ngày {held_on:%d/%m/%Y}: {step_text(visit, dossier)}"
              + (" — vụ việc đã phản ánh trước đó" if visit.repeat else ""), on=held_on)
     session.flush()
     record(session, "reception_visit_joined", actor="web", user_id=user_id, visit=visit.id, dossier=dossier.number,
@@ -230,7 +230,7 @@ def open_dossier_for_visit(session: Session, visit: Visit, user_id: int | None, 
     session.flush()
     held_on = _held_on(session, visit)
     add_step(session, dossier, "opened", user_id,
-             f"Mở hồ sơ từ buổi tiếp công dân ngày {held_on:%d/%m/%Y}: {step_text(visit, held_on, dossier)}")
+             f"Mở hồ sơ từ buổi tiếp công dân ngày {held_on:%d/%m/%Y}: {step_text(visit, dossier)}")
     visit.dossier_id, visit.repeat = dossier.id, False
     if visit.type is None:
         visit.type = type_

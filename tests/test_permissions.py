@@ -46,6 +46,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("/api/v1/dossiers", "GET"): ALL, ("/api/v1/dossiers", "POST"): REVIEW,
     ("/api/v1/dossiers/<int:dossier_id>", "GET"): ALL,
     ("/api/v1/me", "GET"): ALL,
+    ("/followup", "GET"): REPORTS, ("/followup/<int:dossier_id>/urge", "POST"): WORK,
+    ("/notifications", "GET"): ALL, ("/notifications/read-all", "POST"): ALL,
+    ("/notifications/<int:notification_id>/read", "POST"): ALL,
+    # citizen reception: everyone reads, all but leaders record
+    ("/reception", "GET"): ALL, ("/reception/<int:session_id>", "GET"): ALL,
+    **{(rule, "POST"): frozenset({"clerk", "reviewer", "officer", "admin"})
+       for rule in ("/reception", "/reception/<int:session_id>/visits", "/reception/visits/<int:visit_id>",
+                    "/reception/visits/<int:visit_id>/dossier", "/reception/visits/<int:visit_id>/letter")},
 }
 
 
@@ -75,9 +83,10 @@ def world(svc: Services) -> dict:
 
 
 def _url(rule: str, world: dict) -> str:
-    values = {"<int:letter_id>": world["letter_id"], "<int:other_id>": world["letter_id"], "<int:index>": 0,
+    values = {"<int:session_id>": 1, "<int:visit_id>": 1, "<int:letter_id>": world["letter_id"], "<int:other_id>": world["letter_id"], "<int:index>": 0,
               "<int:dossier_id>": world["dossier_id"], "<int:attachment_id>": 1, "<int:user_id>": 1,
-              "<int:agency_id>": 1, "<int:token_id>": 1, "<int:file_id>": 1, "<ext>": "xlsx", "<day>": "2026-01-01", "<path:filename>": "app.css"}
+              "<int:agency_id>": 1, "<int:token_id>": 1, "<int:file_id>": 1, "<ext>": "xlsx", "<day>": "2026-01-01", "<path:filename>": "app.css",
+              "<int:notification_id>": 1}
     for key, value in values.items():
         rule = rule.replace(key, str(value))
     return rule

@@ -37,14 +37,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.auth import auth, load_current_user
     from web.dashboard import dashboard
     from web.dossiers import dossiers
+    from web.followup import followup
     from web.letters import letters
     from web.permissions import can
+    from web.reception import reception
     from web.reports import reports
     from web.review import review
     from web.search_page import search_page
 
     app.before_request(load_current_user)
-    for blueprint in (auth, letters, dashboard, review, dossiers, search_page, reports, admin, api):
+    for blueprint in (auth, letters, dashboard, review, dossiers, followup, reception, search_page, reports, admin, api):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # the API checks CSRF itself for cookie sessions; bearer tokens need none
 

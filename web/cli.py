@@ -512,6 +512,19 @@ def report(kind: str, year, quarter, month, day, start, end, stat: bool, weekly:
             click.echo(f"  {row.label}: {values or '0'}")
 
 
+@main.command()
+def remind() -> None:
+    """Create the due deadline reminders (and e-mail them when SMTP is configured), as the hourly job does."""
+    from datetime import date
+
+    from ingest.followup import remind as send_reminders
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    click.echo(f"{send_reminders(svc, date.today())} new reminders")
+
+
 @main.group()
 def user() -> None:
     """Manage staff accounts."""

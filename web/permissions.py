@@ -18,6 +18,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "dossiers.edit": frozenset({"reviewer", "officer", "admin"}),
     "search": ALL,
     "reports.view": frozenset({"reviewer", "officer", "leader", "admin"}),
+    "followup.view": frozenset({"reviewer", "officer", "leader", "admin"}),
+    "followup.urge": frozenset({"reviewer", "officer", "admin"}),
+    "reception.view": ALL,
+    "reception.edit": frozenset({"clerk", "reviewer", "officer", "admin"}),
     "admin": frozenset({"admin"}),
 }
 

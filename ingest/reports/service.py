@@ -3,6 +3,7 @@ scheduled job files for download."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.periods import Period, week_of
-from ingest.reports.forms import FORMS, Computed, agency_names, compute_form, load_facts
+from ingest.reports.forms import FORMS, Computed, agency_names, compute_forms, drill_form, received_rows
 from ingest.reports.reception_form import compute_reception
 from ingest.reports.tables import Chart
 from models import Dossier
@@ -52,27 +53,25 @@ def buckets(period: Period) -> list[tuple[str, date, date]]:
     return out
 
 
-def charts_for(session: Session, period: Period, facts, names: dict[str, str]) -> list[Chart]:  # noqa: ANN001
+def charts_for(session: Session, period: Period, names: dict[str, str]) -> list[Chart]:
     """Letters received per week or month by type, by field, by agency (the largest six and the rest), and how
     many matters were overdue at the end of each week or month."""
     axis = buckets(period)
-    received = [f for f in facts if period.contains(f.received)]
+    starts = [start for _, start, _ in axis]
+    received = received_rows(session, period)
+    placed = [(bisect_right(starts, day) - 1, kind, subject, unit) for day, kind, subject, unit in received]
 
-    def per_bucket(key) -> dict[str, list[int]]:  # noqa: ANN001
+    def per_bucket(pick) -> dict[str, list[int]]:  # noqa: ANN001
         series: dict[str, list[int]] = {}
-        for i, (_, start, end) in enumerate(axis):
-            for f in received:
-                if start <= f.received <= end:
-                    series.setdefault(key(f), [0] * len(axis))[i] += 1
-        return series
+        for row in placed:
+            series.setdefault(pick(row), [0] * len(axis))[row[0]] += 1
+        return dict(sorted(series.items()))
 
-    by_type = {TYPE_NAMES.get(k, k or "Chưa phân loại"): v
-               for k, v in sorted(per_bucket(lambda f: f.type).items(), key=lambda kv: str(kv[0]))}
-    by_field = {FIELD_NAMES.get(k, k or "Chưa phân loại"): v
-                for k, v in sorted(per_bucket(lambda f: f.field).items(), key=lambda kv: str(kv[0]))}
-    top = [code for code, _ in Counter(f.agency for f in received).most_common(6)]
+    by_type = {TYPE_NAMES.get(k, "Chưa phân loại"): v for k, v in per_bucket(lambda r: r[1] or "").items()}
+    by_field = {FIELD_NAMES.get(k, "Chưa phân loại"): v for k, v in per_bucket(lambda r: r[2] or "").items()}
+    top = {code for code, _ in Counter(r[3] for r in placed).most_common(6)}
     by_agency = {names.get(k, k) if k in top else "Cơ quan khác": v
-                 for k, v in per_bucket(lambda f: f.agency if f.agency in top else "other").items()}
+                 for k, v in per_bucket(lambda r: r[3] if r[3] in top else "~other").items()}
     overdue = [session.scalar(select(func.count()).select_from(Dossier).where(
         Dossier.deadline < end, Dossier.opened_at <= end + timedelta(days=1),
         (Dossier.status.in_(OPEN_STATUSES)) | (Dossier.result_at > Dossier.deadline))) or 0 for _, _, end in axis]
@@ -84,11 +83,10 @@ def charts_for(session: Session, period: Period, facts, names: dict[str, str]) -
 
 
 def build_report(session: Session, period: Period, *, with_charts: bool = True) -> Report:
-    facts = load_facts(session, period)
     names = agency_names(session)
-    forms = {form: compute_form(form, facts, period, names) for form in FORMS}
+    forms = compute_forms(session, period, names)
     forms["TCD01"] = compute_reception(session, period)
-    return Report(period, forms, charts_for(session, period, facts, names) if with_charts else [])
+    return Report(period, forms, charts_for(session, period, names) if with_charts else [])
 
 
 def drill(session: Session, period: Period, key: str) -> tuple[str, list[int]]:
@@ -98,11 +96,7 @@ def drill(session: Session, period: Period, key: str) -> tuple[str, list[int]]:
         computed = compute_reception(session, period)
         label = next((r.label for r in computed.table.rows if r.drill.get(column) == key), None)
         return "visits", computed.cells.get((label, column), []) if label else []
-    if form not in FORMS:
-        raise ValueError(f"không có biểu {form!r}")
-    computed = compute_form(form, load_facts(session, period), period, agency_names(session))
-    label = next((r.label for r in computed.table.rows if r.drill.get(column) == key), None)
-    return "letters", computed.cells.get((label, column), []) if label else []
+    return "letters", drill_form(session, period, form, column, unit)
 
 
 def last_full_week(today: date) -> Period:
