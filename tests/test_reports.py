@@ -256,3 +256,15 @@ def test_the_supervisors_hourly_chores_have_a_worker_file_the_weekly_report(svc:
             return session.query(ReportFile).count() == 1
 
     wait_for(filed, timeout=120, message="the weekly report job")
+
+
+def test_the_drill_down_of_reception_masks_a_denouncer_received_in_person(
+        svc: Services, scenario: dict[str, int], client: FlaskClient) -> None:
+    with svc.db.write() as session:
+        held = ReceptionSession(held_on=date(2026, 11, 20), kind="routine")
+        session.add(held)
+        session.flush()
+        session.add(Visit(session_id=held.id, name="Lê Thị Kín", type="to_cao", content="Tố cáo cán bộ xã Lê Thị Kín"))
+    page = client.get("/reports/drill?key=TCD01:visits:Tổng cộng&kind=custom&start=01/11/2026&end=30/11/2026")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "V1" in html and "Lê Thị Kín" not in html and "[đã che]" in html

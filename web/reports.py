@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, g, render_template, request, send_file
 from flask_babel import gettext
 from sqlalchemy import select
 
 from core.periods import parse_period
+from ingest.reception import identity_shown
 from ingest.reports.charts import svg_data_uri
 from ingest.reports.export import to_csv, to_pdf, to_xlsx
 from ingest.reports.service import FORM_ORDER, build_report, drill
-from models import Letter, ReportFile
+from models import Dossier, Letter, ReportFile
 from models.reception import ReceptionSession, Visit
 from web.app import services
 from web.permissions import requires
@@ -57,8 +58,13 @@ def drill_down():  # noqa: ANN201
         except ValueError as exc:
             abort(400, description=str(exc))
         if what == "visits":
-            rows = db.execute(select(Visit, ReceptionSession).join(ReceptionSession)
-                              .where(Visit.id.in_(ids)).order_by(ReceptionSession.held_on, Visit.id)).all()
+            found = db.execute(select(Visit, ReceptionSession).join(ReceptionSession)
+                               .where(Visit.id.in_(ids)).order_by(ReceptionSession.held_on, Visit.id)).all()
+            dossiers = {d.id: d for d in db.scalars(select(Dossier).where(
+                Dossier.id.in_({v.dossier_id for v, _ in found if v.dossier_id})))}
+            # a denouncer received in person is protected like one who wrote
+            rows = [(visit, held, identity_shown(g.user, visit, held, dossiers.get(visit.dossier_id)))
+                    for visit, held in found]
             letters = []
         else:
             letters = list(db.scalars(select(Letter).where(Letter.id.in_(ids))
