@@ -59,13 +59,15 @@ def review_most(svc: Services, seed: int = 5) -> None:
                 session.execute(update(Letter).where(Letter.id == letter_id).values(
                     reviewed_at=time_of(reviewed), decision=rng.choice(DECISIONS), prior_resolution=rng.choice(PRIORS),
                     queue_order=None))
-            relabel = [i for i, _ in chunk if rng.random() < 0.05]
-            if relabel:
-                session.execute(insert(LetterLabel), [
-                    {"letter_id": i, "type": rng.choice(["khieu_nai", "to_cao", "kien_nghi", "phan_anh"]),
-                     "agency": rng.choice(["BNC_TU", "THANHTRA", "UBND_TINH", "SO_NNMT"]),
-                     "field": rng.choice(["dat_dai", "chinh_sach", "tham_nhung", "khac"]), "flags": {},
-                     "corrected": True} for i in relabel])
+            relabel = [{"letter_id": i, "type": rng.choice(["khieu_nai", "to_cao", "kien_nghi", "phan_anh"]),
+                        "agency": rng.choice(["BNC_TU", "THANHTRA", "UBND_TINH", "SO_NNMT"]),
+                        "field": rng.choice(["dat_dai", "chinh_sach", "tham_nhung", "khac"])}
+                       for i, _ in chunk if rng.random() < 0.05]
+            if relabel:  # a reviewer's labels, and the letter's labels as they now stand
+                session.execute(insert(LetterLabel), [{**r, "flags": {}, "corrected": True} for r in relabel])
+                for r in relabel:
+                    session.execute(update(Letter).where(Letter.id == r["letter_id"]).values(
+                        type=r["type"], agency=r["agency"], field=r["field"]))
     with svc.db.write() as session:
         first = date.today() - timedelta(days=730)
         for n in range(104):  # two years of weekly reception, a few visits each

@@ -227,6 +227,9 @@ def _prepare(batch: tuple[list[Planned], list[str], frozenset[date]]) -> Prepare
             "pages_done": 1, "full_text": text, "text_source": "plain", "stages": done, "stages_done": True,
             "classification": classification, "model_version": classification["model_version"],
             "needs_review": p.needs_review, "duplicates": p.duplicates, "finished_at": utcnow(),
+            # the labels as they stand, as the classify stage writes them
+            "type": classification["type"]["label"], "field": classification["field"]["label"],
+            "agency": classification["agency"]["label"],
         }
         if p.dossier_id is not None:
             row["dossier_id"] = p.dossier_id

@@ -27,6 +27,7 @@ def record_labels(session: Session, letter_id: int, *, type: str, agency: str, f
     label = LetterLabel(letter_id=letter_id, type=type, agency=agency, field=field, flags=flags or {},
                         corrected=corrected, user_id=user_id)
     session.add(label)
+    letter.type, letter.agency, letter.field = type, agency, field  # the labels as they now stand
     record(session, "labels_corrected" if corrected else "labels_confirmed", actor=actor, user_id=user_id,
            letter_id=letter_id, type=type, agency=agency, field=field,
            model_version=letter.model_version)

@@ -41,8 +41,9 @@ def classify_letter(svc: Services, letter_id: int) -> None:
         letter.classification = prediction
         letter.model_version = prediction["model_version"] if prediction else None
         letter.needs_review = prediction["needs_review"] if prediction else True  # no text: a person must look
-        kind = current_labels(session, letter)["type"]
-        letter.due_date = processing_deadline(letter.received_date, type=kind, channel=letter.channel,
+        labels = current_labels(session, letter)
+        letter.type, letter.field, letter.agency = labels["type"], labels["field"], labels["agency"]
+        letter.due_date = processing_deadline(letter.received_date, type=letter.type, channel=letter.channel,
                                               holidays=holiday_set(session)).due
         letter.refresh_queue()
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.vntext import fold
-from models import Dossier, Letter, LetterLabel, User
+from models import Dossier, Letter, User
 from models.audit import record
 from models.session import Database
 
@@ -29,22 +29,16 @@ HANDLING_ROLES = frozenset({"reviewer"})
 
 
 def protected_letters(session: Session, letters: Sequence[Letter]) -> set[int]:
-    """The ids of the letters that are protected: their type, as a reviewer set it (the latest label) or else as
-    the model predicted, is tố cáo, or they belong to a protected dossier. Two queries for any number of letters."""
-    ids = [x.id for x in letters]
-    if not ids:
+    """The ids of the letters that are protected: their type as it stands (a reviewer's label, else the model's
+    prediction) is tố cáo, or they belong to a protected dossier. One query for any number of letters."""
+    if not letters:
         return set()
-    latest = (select(LetterLabel.letter_id, func.max(LetterLabel.id).label("last"))
-              .where(LetterLabel.letter_id.in_(ids)).group_by(LetterLabel.letter_id).subquery())
-    labelled = dict(session.execute(select(LetterLabel.letter_id, LetterLabel.type)
-                                    .join(latest, LetterLabel.id == latest.c.last)).all())
     dossier_ids = {x.dossier_id for x in letters if x.dossier_id is not None}
     protected_dossiers = set(session.scalars(select(Dossier.id).where(Dossier.id.in_(dossier_ids),
                                                                       Dossier.protected.is_(True)))) if dossier_ids else set()
     protected = set()
     for letter in letters:
-        kind = labelled.get(letter.id) or ((letter.classification or {}).get("type") or {}).get("label")
-        if kind == PROTECTED_TYPE or letter.dossier_id in protected_dossiers:
+        if letter.type == PROTECTED_TYPE or letter.dossier_id in protected_dossiers:
             protected.add(letter.id)
     return protected
 

@@ -37,7 +37,10 @@ class RegisterCounter(Base):
 class Letter(Base):
     __tablename__ = "letters"
     __table_args__ = (UniqueConstraint("register_year", "register_seq", name="uq_letters_register"),
-                      Index("ix_letters_queue", "queue_order", "due_date", "id"))
+                      Index("ix_letters_queue", "queue_order", "due_date", "id"),
+                      # covers what the reports read, so they never touch the rows with the letters' texts
+                      Index("ix_letters_report", "received_date", "reviewed_at", "decision", "dossier_id", "type",
+                            "field", "agency", "prior_resolution"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     register_year: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -75,6 +78,11 @@ class Letter(Base):
     # nothing is merged without a person
     duplicates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
+    # the labels as they stand — a reviewer's (the latest) over the model's — kept here so that reports, queues
+    # and confidentiality checks read three columns instead of a JSON document and the labels table
+    type: Mapped[str | None] = mapped_column(String(16), index=True)
+    field: Mapped[str | None] = mapped_column(String(32))
+    agency: Mapped[str | None] = mapped_column(String(32), index=True)
     # review: the matter it belongs to, the handling decision, the deadline to process it, who reviewed it
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"), index=True)
     decision: Mapped[str | None] = mapped_column(String(16))

@@ -5,6 +5,7 @@ cell; the XLSX read back matches the page; the PDF renders and is not blank."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from PIL import Image
 from core.periods import custom
 from ingest.reports.service import build_report, drill
 from ingest.services import Services
-from models import Dossier, DossierAttachment, Letter, LetterLabel, ReceptionSession, Visit
+from models import Dossier, DossierAttachment, Letter, ReceptionSession, Visit
 from tests.webkit import login, make_user
 from web.app import create_app
 
@@ -67,11 +68,14 @@ def scenario(svc: Services) -> dict[str, int]:
                             sha256=f"{n:064d}", original_name=f"{name}.txt", media_type="text/plain", size_bytes=1,
                             storage_path="x", status="ocr_done", full_text=name, classification=_classification(*labels),
                             reviewed_at=datetime.combine(reviewed, datetime.min.time()) if reviewed else None,
-                            decision=decision, dossier_id=dossier.id if dossier else None, prior_resolution=prior)
+                            decision=decision, dossier_id=dossier.id if dossier else None, prior_resolution=prior,
+                            type=labels[0], field=labels[1], agency=labels[2])
             session.add(letter)
             session.flush()
             ids[name] = letter.id
-        session.add(LetterLabel(letter_id=ids["L8"], type="kien_nghi", agency="TAND", field="tu_phap", corrected=True))
+        from classify.labels import record_labels
+
+        record_labels(session, ids["L8"], type="kien_nghi", agency="TAND", field="tu_phap")
         session.add(DossierAttachment(dossier_id=d2.id, original_name="tra-loi.pdf", media_type="application/pdf",
                                       size_bytes=1, sha256="0" * 64, storage_path="x", kind="reply",
                                       uploaded_at=datetime(2026, 11, 20, 9)))
@@ -268,3 +272,30 @@ def test_the_drill_down_of_reception_masks_a_denouncer_received_in_person(
     page = client.get("/reports/drill?key=TCD01:visits:Tổng cộng&kind=custom&start=01/11/2026&end=30/11/2026")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "V1" in html and "Lê Thị Kín" not in html and "[đã che]" in html
+
+
+def test_migration_0006_puts_the_labels_as_they_stand_on_existing_letters(database_url: str) -> None:
+    import sqlalchemy as sa
+
+    from models.migrate import upgrade
+
+    upgrade(database_url, "0005")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as db:
+        for n, kind in ((1, "to_cao"), (2, "khieu_nai")):
+            db.execute(sa.text(
+                "INSERT INTO letters (id, register_year, register_seq, register_no, received_date, channel, status, "
+                "sha256, original_name, media_type, size_bytes, storage_path, upload_count, pages_done, attempts, "
+                "stages, stages_done, needs_review, created_at, updated_at, classification, prior_resolution) VALUES "
+                "(:n, 2026, :n, :no, '2026-11-01', 'post', 'ocr_done', :sha, 'a.txt', 'text/plain', 1, 'x', 1, 0, 0, "
+                "'{}', false, false, '2026-11-01', '2026-11-01', :c, 'none')"),
+                dict(n=n, no=f"000{n}/2026", sha=f"{n:064d}", c=json.dumps(_classification(kind, "khac", "VP_TU"))))
+        db.execute(sa.text("INSERT INTO letter_labels (letter_id, type, agency, field, flags, corrected, created_at) "
+                           "VALUES (2, 'kien_nghi', 'TAND', 'tu_phap', '{}', true, '2026-11-02')"))
+    engine.dispose()
+    upgrade(database_url)
+    engine = sa.create_engine(database_url)
+    with engine.connect() as db:
+        rows = db.execute(sa.text("SELECT id, type, field, agency FROM letters ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "to_cao", "khac", "VP_TU"), (2, "kien_nghi", "tu_phap", "TAND")]

@@ -27,7 +27,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from core.periods import Period
 from ingest.reports.tables import Column, ReportRow, ReportTable
-from models import Agency, Dossier, DossierAttachment, Letter, LetterLabel
+from models import Agency, Dossier, DossierAttachment, Letter
 
 PROCESSABLE = ("thu_ly", "chuyen_don", "huong_dan", "don_doc")
 UNCLASSIFIED = "—"
@@ -40,35 +40,28 @@ def _moment(day: date) -> datetime:
 
 def facts(period: Period) -> CTE:
     """One row per letter of the period's work (received in it, or carried over into it) with what the forms
-    ask of it: its labels (a reviewer's over the model's), its matter, its place in the matter, the matter's round
+    ask of it: its labels as they stand (``Letter.type``, ``field``, ``agency``), its matter, its place in the matter, the matter's round
     and deadline, when it was resolved and when the agency it was forwarded to replied."""
-    latest = (select(LetterLabel.letter_id, func.max(LetterLabel.id).label("last")).group_by(LetterLabel.letter_id)
-              .subquery())
-    label = select(LetterLabel.letter_id, LetterLabel.type, LetterLabel.field, LetterLabel.agency).join(
-        latest, LetterLabel.id == latest.c.last).subquery()
     position = func.row_number().over(partition_by=Letter.dossier_id, order_by=(Letter.received_date, Letter.id))
     ranked = select(Letter.id.label("id"), position.label("position")).where(Letter.dossier_id.is_not(None)).subquery()
     reply = (select(DossierAttachment.dossier_id, func.min(DossierAttachment.uploaded_at).label("first"))
              .where(DossierAttachment.kind == "reply").group_by(DossierAttachment.dossier_id).subquery())
-    predicted = Letter.classification
     start = _moment(period.start)
     return (
         select(Letter.id.label("id"), Letter.received_date.label("received"), Letter.reviewed_at.label("reviewed"),
                Letter.decision.label("decision"), Letter.dossier_id.label("dossier_id"),
                func.coalesce(Letter.dossier_id, -Letter.id).label("matter"),
                func.coalesce(ranked.c.position, 1).label("position"),
-               func.coalesce(label.c.type, predicted["type"]["label"].as_string()).label("type"),
-               func.coalesce(label.c.field, predicted["field"]["label"].as_string()).label("field"),
-               func.coalesce(label.c.agency, predicted["agency"]["label"].as_string(), UNCLASSIFIED).label("unit"),
+               Letter.type.label("type"), Letter.field.label("field"),
+               func.coalesce(Letter.agency, UNCLASSIFIED).label("unit"),
                Letter.prior_resolution.label("prior"), func.coalesce(Dossier.round, 1).label("round"),
                Dossier.deadline.label("deadline"), Dossier.result_at.label("resolved"), reply.c.first.label("reply"))
-        .outerjoin(label, label.c.letter_id == Letter.id)
         .outerjoin(ranked, ranked.c.id == Letter.id)
         .outerjoin(Dossier, Dossier.id == Letter.dossier_id)
         .outerjoin(reply, reply.c.dossier_id == Letter.dossier_id)
         .where(Letter.received_date <= period.end,
                or_(Letter.received_date >= period.start, Letter.reviewed_at.is_(None), Letter.reviewed_at >= start))
-        # materialised: otherwise the database inlines the JSON lookups into every one of the ~90 measures
+        # materialised: otherwise the database repeats the joins' lookups in every one of the ~90 measures
         .cte("facts").prefix_with("MATERIALIZED"))
 
 
@@ -250,10 +243,15 @@ def compute_forms(session: Session, period: Period, names: dict[str, str],
     f = facts(period).c
     measures = [(form, m) for form in forms for m in FORMS[form][1]]
     columns = [_aggregate(m, f, period).label(f"m{i}") for i, (_, m) in enumerate(measures)]
-    # one statement, so the facts are gathered once: the rows by agency, then the totals
+    # one statement, so the facts are gathered once: the rows by agency, then the distinct matters of the whole
+    # (letter counts of the total are the sums of the rows; a matter may span agencies, so its count is not)
+    distinct = [i for i, (_, m) in enumerate(measures) if m.matters]
+    matter_columns = [columns[i] if i in distinct else literal(0) for i in range(len(columns))]
     rows = session.execute(union_all(select(f.unit, *columns).group_by(f.unit),
-                                     select(literal(TOTAL), *columns))).all()
-    by_unit, totals = [r for r in rows if r[0] != TOTAL], next(r for r in rows if r[0] == TOTAL)
+                                     select(literal(TOTAL), *matter_columns))).all()
+    by_unit, matters = [r for r in rows if r[0] != TOTAL], next(r for r in rows if r[0] == TOTAL)
+    totals = (TOTAL, *(matters[1 + i] if i in distinct else sum(r[1 + i] or 0 for r in by_unit)
+                       for i in range(len(measures))))
     units = sorted(by_unit, key=lambda row: (row[0] == UNCLASSIFIED, names.get(row[0], row[0])))
     out: dict[str, Computed] = {}
     for form in forms:
@@ -287,7 +285,7 @@ def drill_form(session: Session, period: Period, form: str, key: str, unit: str)
 
 
 def received_rows(session: Session, period: Period) -> list[tuple[date, str | None, str | None, str]]:
-    """(received, type, field, unit) of each letter received in the period, for the charts."""
-    f = facts(period).c
-    return [tuple(r) for r in session.execute(select(f.received, f.type, f.field, f.unit)
-                                              .where(received_in(f, period)))]
+    """(received, type, field, unit) of each letter received in the period, for the charts (an index scan)."""
+    return [tuple(r) for r in session.execute(
+        select(Letter.received_date, Letter.type, Letter.field, func.coalesce(Letter.agency, UNCLASSIFIED))
+        .where(Letter.received_date >= period.start, Letter.received_date <= period.end))]
