@@ -24,7 +24,7 @@ HEADS = ("type", "agency", "field")
 RULE_BONUS = 0.5  # added to the probability of the agency a routing rule names, before renormalising
 
 
-@dataclass
+@dataclass(frozen=True)
 class Thresholds:
     """Under these confidences a letter is marked ``needs_review``."""
 

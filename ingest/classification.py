@@ -3,6 +3,9 @@ dir (the first one trained from the shipped corpus), with the review thresholds 
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from classify.labels import current_labels
 from classify.model import LetterClassifier, Thresholds
 from classify.store import ModelStore
@@ -18,12 +21,19 @@ def model_store(settings: Settings) -> ModelStore:
     return ModelStore(settings.models_dir)
 
 
-def current_classifier(settings: Settings) -> LetterClassifier:
-    store = model_store(settings)
-    version = ensure_model(store)
-    model = store.load(version, Thresholds(settings.review_threshold, settings.agency_review_threshold))
+@lru_cache(maxsize=4)
+def _load(models_dir: str, version: str, thresholds: Thresholds) -> LetterClassifier:
+    model = ModelStore(Path(models_dir)).load(version, thresholds)
     assert model is not None
     return model
+
+
+def current_classifier(settings: Settings) -> LetterClassifier:
+    """The current model, loaded once per process and version (a retrained model is picked up on the next call:
+    the version is read each time)."""
+    version = ensure_model(model_store(settings))
+    return _load(str(settings.models_dir), version,
+                 Thresholds(settings.review_threshold, settings.agency_review_threshold))
 
 
 def classify_letter(svc: Services, letter_id: int) -> None:

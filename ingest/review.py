@@ -16,6 +16,9 @@ from models import Dossier, Letter, Page
 from models.audit import record
 from models.base import utcnow
 
+# earlier handling of the matter, as the letter tells it: none, resolved once, several times, a court has ruled
+PRIOR_RESOLUTIONS = ("none", "once", "many", "judgment")
+
 
 @dataclass
 class ReviewInput:
@@ -28,6 +31,7 @@ class ReviewInput:
     complex: bool = False
     round: int = 1
     note: str = ""
+    prior_resolution: str | None = None  # what the letter says of earlier handling; None keeps what is recorded
 
     @classmethod
     def from_mapping(cls, data: Any) -> ReviewInput:
@@ -56,10 +60,13 @@ class ReviewInput:
             round_ = int(text("round") or 1)
         except ValueError as exc:
             raise DossierError("lần giải quyết không hợp lệ") from exc
+        prior = text("prior_resolution") or None
+        if prior is not None and prior not in PRIOR_RESOLUTIONS:
+            raise DossierError(f"tình trạng giải quyết không hợp lệ: {prior!r}")
         complex_value = data.get("complex")
         return cls(type=text("type"), agency=text("agency"), field=text("field"), flags=flags, decision=decision,
                    dossier=dossier, complex=complex_value in (True, "1", "on", "true", 1), round=round_,
-                   note=text("note"))
+                   note=text("note"), prior_resolution=prior)
 
 
 @dataclass
@@ -113,6 +120,8 @@ def review_letter(svc: Services, letter_id: int, user_id: int | None, given: Rev
                 decided = decide(session, dossier, given.decision, user_id, complex=given.complex,
                                  round=given.round, note=given.note)
                 deadline = decided.due if decided else None
+        if given.prior_resolution:
+            letter.prior_resolution = given.prior_resolution
         letter.reviewed_at = utcnow()
         letter.reviewed_by_id = user_id
         letter.needs_review = False

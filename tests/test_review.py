@@ -250,3 +250,13 @@ def test_dashboard_counts_the_queue_and_lists_overdue_dossiers(svc: Services, cl
     make_letter(svc, DENUNCIATION)
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'id="queue-total">1<' in html and "01/01/2020" in html
+
+
+def test_the_reviewer_records_what_the_letter_says_of_earlier_handling(
+        svc: Services, client: FlaskClient, reviewer: int) -> None:
+    letter_id = make_letter(svc, COMPLAINT)
+    assert 'name="prior_resolution"' in client.get(f"/letters/{letter_id}/review").get_data(as_text=True)
+    assert _review(client, letter_id, prior_resolution="judgment").status_code == 302
+    with svc.db.read() as session:
+        assert session.get(Letter, letter_id).prior_resolution == "judgment"
+    assert _review(client, letter_id, prior_resolution="sometimes").status_code == 400

@@ -124,7 +124,9 @@ def openapi_document() -> dict[str, Any]:
                     "dossier": {"description": "\"new\", a dossier id or a dossier number",
                                 "oneOf": [{"type": "string"}, {"type": "integer"}]},
                     "complex": {"type": "boolean"}, "round": {"type": "integer", "enum": [1, 2]},
-                    "note": {"type": "string"}}},
+                    "note": {"type": "string"},
+                    "prior_resolution": {"type": "string", "enum": ["none", "once", "many", "judgment"],
+                                         "description": "earlier handling the letter tells of"}}},
                 "ReviewOutcome": {"type": "object", "properties": {
                     "letter_id": {"type": "integer"}, "corrected": {"type": "boolean"},
                     "dossier_id": {"type": ["integer", "null"]}, "dossier_number": {"type": ["string", "null"]},
