@@ -106,19 +106,13 @@ def attach_letter(session: Session, dossier: Dossier, letter: Letter, user_id: i
     letter.dossier_id = dossier.id
     session.flush()
     count = _count(session, dossier.id)
-    if letter.classification and (current_type(session, letter) == PROTECTED_TYPE):
+    if letter.type == PROTECTED_TYPE:  # a denunciation makes its whole matter protected
         dossier.protected = True
     if step:
         add_step(session, dossier, "letter_attached", user_id,
                  f"Đơn {letter.register_no} nhập hồ sơ (lần {count})", letter_id=letter.id)
         record(session, "letter_attached", actor="web", user_id=user_id, letter_id=letter.id, dossier=dossier.number)
     return count
-
-
-def current_type(session: Session, letter: Letter) -> str | None:
-    from classify.labels import current_labels
-
-    return current_labels(session, letter)["type"]
 
 
 def _count(session: Session, dossier_id: int) -> int:
