@@ -643,9 +643,9 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="default: a temporary dir, removed at the end")
     parser.add_argument("--keep", action="store_true", help="keep a data dir this run created")
     parser.add_argument("--reuse", action="store_true", help="skip the build when the data dir holds N letters")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers (default 2, as `donthu run`; "
-                        "on 2 cores 2 × cores + 1 = 5 measured worse: more processes queue for SQLite's write lock)")
-    parser.add_argument("--web-threads", type=int, default=4, help="threads per worker (donthu run uses 4)")
+    parser.add_argument("--web-workers", type=int, default=2 * cores, help="gunicorn workers (default two per "
+                        "core, as `donthu run`)")
+    parser.add_argument("--web-threads", type=int, default=2, help="threads per worker (donthu run uses 2)")
     parser.add_argument("--port", type=int, help="default: a free port on 127.0.0.1")
     parser.add_argument("--app", default="web.wsgi:app", help="WSGI app gunicorn serves (a variant to compare; "
                         "PYTHONPATH is passed on)")

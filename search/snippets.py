@@ -29,14 +29,38 @@ def _matcher(terms: list[Term]):  # noqa: ANN202
     return lambda folded: folded in exact or (bool(prefixes) and folded.startswith(prefixes))
 
 
+def _marked_by_regex(text: str, folded: str, terms: list[Term]) -> list[tuple[int, tuple[int, int], str]]:
+    """Matched words found by one regular expression over the folded text (its characters line up with the
+    text's): (gap marker, span, folded word). Words side by side have no word character between them."""
+    exact = sorted({re.escape(t.folded) for t in terms if not t.prefix}, key=len, reverse=True)
+    prefix = sorted({re.escape(t.folded) for t in terms if t.prefix}, key=len, reverse=True)
+    alternatives = [f"(?:{'|'.join(exact)})(?![^\\W_])"] if exact else []
+    alternatives += [f"(?:{'|'.join(prefix)})[^\\W_]*"] if prefix else []
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")")
+    marked: list[tuple[int, tuple[int, int], str]] = []
+    group, last_end = 0, None
+    for match in pattern.finditer(folded):
+        if last_end is None or _WORD.search(folded, last_end, match.start()):
+            group += 2  # not next to the previous match
+        else:
+            group += 1
+        marked.append((group, match.span(), match.group(0)))
+        last_end = match.end()
+    return marked
+
+
 def snippet(text: str, parsed: ParsedQuery, *, width: int = 180) -> str:
     """About ``width`` characters of ``text`` around the densest cluster of matched words, marked up."""
     text = normalize(text or "")
     terms = parsed.all_terms()
-    words = list(_WORD.finditer(text))
-    matches = _matcher(terms)
-    folded = [_fold_word(m.group(0)) for m in words] if terms else []
-    marked = [(n, m.span(), folded[n]) for n, m in enumerate(words) if terms and matches(folded[n])]
+    folded = fold(text) if terms else ""
+    if terms and len(folded) == len(text):
+        marked = _marked_by_regex(text, folded, terms)
+    else:  # a text whose folding changes its length: fold word by word
+        matches = _matcher(terms)
+        words = list(_WORD.finditer(text))
+        folded_words = [_fold_word(m.group(0)) for m in words] if terms else []
+        marked = [(n, m.span(), folded_words[n]) for n, m in enumerate(words) if terms and matches(folded_words[n])]
     spans = [span for _, span, _ in marked]
     if not spans:
         return _plain(text, 0, width)

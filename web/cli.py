@@ -441,7 +441,8 @@ def watch(folder: str, channel: str, interval: float, once: bool, sync: bool) ->
 @click.option("--port", type=int, help="Port of the web app (default DONTHU_PORT or 8000).")
 @click.option("--host", help="Address of the web app (default 127.0.0.1).")
 @click.option("--workers", type=int, default=0, help="Worker processes (default: one per core).")
-@click.option("--web-workers", type=int, default=2, show_default=True)
+@click.option("--web-workers", type=int, default=0,
+              help="Web processes (default: two per core; each serves two requests at a time).")
 @click.option("--data-dir", type=click.Path(file_okay=False), help="Data folder (same as donthu --data-dir).")
 def run(demo: bool, port: int | None, host: str | None, workers: int, web_workers: int, data_dir: str | None) -> None:
     """Run the whole system: database, Redis, workers and the web app."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -84,16 +85,30 @@ def urge_dossier(dossier_id: int):  # noqa: ANN201
 # -- notifications ------------------------------------------------------------------------------------------------
 
 
+_UNREAD_TTL = 20.0  # seconds a count is reused by this process: the badge need not be exact to the second
+_unread: dict[tuple[str, int], tuple[float, int]] = {}  # (database, user) -> (when counted, count)
+
+
 def unread_count() -> int:
-    """The signed-in user's unread notifications (one COUNT query, once per request); 0 when signed out."""
+    """The signed-in user's unread notifications for the top bar; 0 when signed out. Counted at most every
+    ``_UNREAD_TTL`` seconds per user and process (every page shows it; it is one query saved on most pages)."""
     user = g.get("user")
     if user is None:
         return 0
-    if "unread_notifications" not in g:
-        with services().db.read() as db:
-            g.unread_notifications = db.scalar(select(func.count()).select_from(Notification).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-    return g.unread_notifications
+    key = (services().settings.database_url, user.id)
+    cached = _unread.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _UNREAD_TTL:
+        return cached[1]
+    with services().db.read() as db:
+        count = db.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    _unread[key] = (time.monotonic(), count)
+    return count
+
+
+def forget_unread(user_id: int) -> None:
+    """After the user read notifications here: count again on the next page."""
+    _unread.pop((services().settings.database_url, user_id), None)
 
 
 @followup.app_context_processor
@@ -129,6 +144,7 @@ def read(notification_id: int):  # noqa: ANN201
         if notification.read_at is None:
             notification.read_at = utcnow()
         target = notification.url
+    forget_unread(g.user.id)
     if request.form.get("open") == "1" and target and _safe_local(target):
         return redirect(target)
     return redirect(url_for("followup.notifications"))
@@ -141,5 +157,6 @@ def read_all():  # noqa: ANN201
         done = db.execute(update(Notification)
                           .where(Notification.user_id == g.user.id, Notification.read_at.is_(None))
                           .values(read_at=utcnow())).rowcount
+    forget_unread(g.user.id)
     flash(gettext("Đã đánh dấu %(count)s thông báo là đã đọc.", count=done), "ok")
     return redirect(url_for("followup.notifications"))

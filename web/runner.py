@@ -49,7 +49,10 @@ def run_system(svc: Services, *, demo: bool, workers: int, web_workers: int) -> 
 
     bind = f"{settings.host}:{settings.port}"
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--threads", "4", "--bind", bind,
+        # two processes a core with two threads each: a kept-alive connection stays with one process, so more,
+        # smaller processes share 20 users' connections more evenly than 2 × 4 threads did (bench/web_load.py)
+        [sys.executable, "-m", "gunicorn", "--workers", str(web_workers or 2 * (os.cpu_count() or 1)),
+         "--threads", "2", "--bind", bind,
          "--access-logfile", str(settings.data_dir / "run" / "access.log"), "--graceful-timeout", "10",
          "--control-socket", str(settings.data_dir / "run" / "gunicorn.ctl"),
          "web.wsgi:app"],
