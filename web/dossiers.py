@@ -249,21 +249,27 @@ def _sender_line(letters: list[Letter]) -> str | None:
     return extracted["sender"] + (f", trú tại {extracted['address']}" if extracted.get("address") else "")
 
 
+def _printing(db, dossier_id: int, action: str) -> tuple[Dossier, list[Letter], str, Masker]:  # noqa: ANN001
+    """What a printed document of the dossier needs, and the audit event of printing it. The document leaves
+    the office: a protected matter's identities are hidden whoever prints it."""
+    dossier = db.get(Dossier, dossier_id)
+    if dossier is None:
+        abort(404)
+    letters = letters_of(db, dossier.id)
+    agency = db.scalar(select(Agency.name).where(Agency.code == dossier.agency)) or dossier.agency
+    masker = Masker([t for x in letters for t in identity_terms(x)]) if dossier.protected else Masker([])
+    record(db, action, actor="web", user_id=g.user.id, dossier=dossier.number)
+    return dossier, letters, agency, masker
+
+
 @dossiers.route("/dossiers/<int:dossier_id>/slip.pdf")
 @requires("dossiers.view")
 def slip(dossier_id: int):  # noqa: ANN201
     """Phiếu chuyển đơn: never carries a denouncer's identity, whoever prints it."""
     settings = services().settings
     with services().db.write() as db:
-        dossier = db.get(Dossier, dossier_id)
-        if dossier is None:
-            abort(404)
-        letters = letters_of(db, dossier.id)
-        agency = db.scalar(select(Agency.name).where(Agency.code == dossier.agency)) or dossier.agency
+        dossier, letters, agency, masker = _printing(db, dossier_id, "slip_printed")
         anonymous = any(((x.classification or {}).get("flags") or {}).get("anonymous") for x in letters)
-        # the slip goes to another body: hide the identity whatever the reader may see
-        masker = Masker([t for x in letters for t in identity_terms(x)]) if dossier.protected else Masker([])
-        record(db, "slip_printed", actor="web", user_id=g.user.id, dossier=dossier.number)
         document = ForwardingSlip(
             number=f"{dossier.seq}/PC", issued=date.today(), place=settings.office_place,
             office_parent=settings.office_parent, office=settings.office_name, recipient=agency,
@@ -285,14 +291,8 @@ def guidance(dossier_id: int):  # noqa: ANN201
     """Văn bản hướng dẫn: addressed to the sender by name only when the matter is not protected."""
     settings = services().settings
     with services().db.write() as db:
-        dossier = db.get(Dossier, dossier_id)
-        if dossier is None:
-            abort(404)
-        letters = letters_of(db, dossier.id)
-        agency = db.scalar(select(Agency.name).where(Agency.code == dossier.agency)) or dossier.agency
-        masker = Masker([t for x in letters for t in identity_terms(x)]) if dossier.protected else Masker([])
+        dossier, letters, agency, masker = _printing(db, dossier_id, "guidance_printed")
         sender = _sender_line(letters)
-        record(db, "guidance_printed", actor="web", user_id=g.user.id, dossier=dossier.number)
         document = GuidanceLetter(
             number=f"{dossier.seq}/HD", issued=date.today(), place=settings.office_place,
             office_parent=settings.office_parent, office=settings.office_name,

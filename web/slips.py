@@ -13,16 +13,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from fpdf import FPDF, FontFace
 
 # fonts-dejavu-core ships the two faces we need; the oblique face comes with fonts-dejavu-extra and is optional.
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_PACKAGE = "fonts-dejavu-core"
-_FAMILY = "DejaVu"
-_REQUIRED_FACES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-_OPTIONAL_FACES = {"I": "DejaVuSans-Oblique.ttf"}
+from core.fonts import FAMILY as _FAMILY
+from core.fonts import FONT_DIR  # a module name of its own: tests point it elsewhere
+from core.fonts import font_files as _font_files
 
 MARGIN = 20.0  # mm
 BODY_SIZE = 11.5  # DejaVu Sans runs wide: 11.5 pt reads like the customary 13-14 pt Times
@@ -174,21 +171,6 @@ class _Document(FPDF):
 def _nfc(text: str) -> str:
     """Decomposed accents would print as loose combining marks; the font has every precomposed letter."""
     return unicodedata.normalize("NFC", text)
-
-
-def _font_files(font_dir: Path) -> dict[str, Path]:
-    """Style -> font file; a missing required face is a setup error, not something to print around."""
-    files: dict[str, Path] = {}
-    for style, name in _REQUIRED_FACES.items():
-        path = font_dir / name
-        if not path.is_file():
-            raise RuntimeError(f"font {path} is missing: install the Debian package {FONT_PACKAGE} "
-                               f"(apt-get install {FONT_PACKAGE}, or `make setup`)")
-        files[style] = path
-    for style, name in _OPTIONAL_FACES.items():
-        path = font_dir / name
-        files[style] = path if path.is_file() else files[""]  # upright text beats no text
-    return files
 
 
 def _new_document(title: str, office_parent: str, office: str) -> _Document:

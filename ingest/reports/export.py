@@ -13,7 +13,6 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
@@ -23,6 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.fonts import FAMILY as _FAMILY
+from core.fonts import FONT_DIR
+from core.fonts import font_files as _font_files
 from ingest.reports.charts import render_png
 from ingest.reports.tables import Chart, Column, ReportTable
 
@@ -276,11 +278,6 @@ def to_csv(table: ReportTable, *, delimiter: str = ",") -> str:
 
 # --- PDF ------------------------------------------------------------------------------------------------------
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_PACKAGE = "fonts-dejavu-core"
-_FAMILY = "DejaVu"
-_REQUIRED_FACES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-_OPTIONAL_FACES = {"I": "DejaVuSans-Oblique.ttf", "BI": "DejaVuSans-BoldOblique.ttf"}  # fonts-dejavu-extra
 
 PDF_MARGIN = 10.0  # mm
 LABEL_WIDTH = 55.0  # mm for the unit names
@@ -297,21 +294,6 @@ class _ReportPdf(FPDF):
         self.set_y(-8)
         self.set_font(_FAMILY, "", 8)
         self.cell(0, 4, f"Trang {self.page_no()}/{{nb}}", align="C")
-
-
-def _font_files(font_dir: Path) -> dict[str, Path]:
-    """Style -> font file; a missing required face is a setup error, not something to print around."""
-    files: dict[str, Path] = {}
-    for style, name in _REQUIRED_FACES.items():
-        path = font_dir / name
-        if not path.is_file():
-            raise RuntimeError(f"font {path} is missing: install the Debian package {FONT_PACKAGE} "
-                               f"(apt-get install {FONT_PACKAGE}, or `make setup`)")
-        files[style] = path
-    for style, name in _OPTIONAL_FACES.items():
-        path = font_dir / name
-        files[style] = path if path.is_file() else files[style.replace("I", "") or ""]  # upright beats nothing
-    return files
 
 
 def to_pdf(tables: Sequence[ReportTable], charts: Sequence[Chart] = ()) -> bytes:
