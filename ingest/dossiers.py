@@ -8,9 +8,7 @@ import mimetypes
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classify.matter import body
@@ -20,6 +18,7 @@ from ingest.storage import sha256_of, write_atomic
 from models import Dossier, DossierAttachment, DossierCounter, DossierStep, Letter, User
 from models.audit import record
 from models.dossiers import DOSSIER_STATUSES, RESULT_LABELS, RESULTS, STATUS_LABELS, holiday_set
+from models.register import next_seq
 
 # the status a handling decision puts its matter in
 STATUS_AFTER = {"thu_ly": "in_progress", "chuyen_don": "forwarded", "don_doc": "forwarded", "huong_dan": "resolved",
@@ -36,13 +35,16 @@ def format_dossier_no(seq: int, year: int) -> str:
     return f"{seq:04d}/{year}/HS"
 
 
-def _next_seq(session: Session, year: int) -> int:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(DossierCounter).values(year=year, last_seq=0).on_conflict_do_nothing())
-    return session.execute(
-        update(DossierCounter).where(DossierCounter.year == year)
-        .values(last_seq=DossierCounter.last_seq + 1).returning(DossierCounter.last_seq)
-    ).scalar_one()
+def new_dossier(session: Session, user_id: int | None, *, type: str, field: str, agency: str,  # noqa: A002
+                summary: str) -> Dossier:
+    """A numbered, empty matter (flushed, so it has its id); protected when it is a denunciation."""
+    year = date.today().year
+    seq = next_seq(session, DossierCounter, year)
+    dossier = Dossier(year=year, seq=seq, number=format_dossier_no(seq, year), type=type, field=field, agency=agency,
+                      summary=summary, protected=type == PROTECTED_TYPE, opened_by_id=user_id, status="open")
+    session.add(dossier)
+    session.flush()
+    return dossier
 
 
 def summary_of(letter: Letter) -> str:
@@ -73,13 +75,8 @@ def add_step(session: Session, dossier: Dossier, action: str, user_id: int | Non
 def open_dossier(session: Session, letter: Letter, user_id: int | None, *, type: str, field: str,  # noqa: A002
                  agency: str, summary: str | None = None) -> Dossier:
     """A new matter whose first letter is ``letter``."""
-    year = date.today().year
-    seq = _next_seq(session, year)
-    dossier = Dossier(year=year, seq=seq, number=format_dossier_no(seq, year), type=type, field=field, agency=agency,
-                      summary=summary if summary is not None else summary_of(letter),
-                      protected=type == PROTECTED_TYPE, opened_by_id=user_id, status="open")
-    session.add(dossier)
-    session.flush()
+    dossier = new_dossier(session, user_id, type=type, field=field, agency=agency,
+                          summary=summary if summary is not None else summary_of(letter))
     add_step(session, dossier, "opened", user_id, f"Mở hồ sơ từ đơn số đến {letter.register_no}",
              letter_id=letter.id)
     record(session, "dossier_opened", actor="web", user_id=user_id, letter_id=letter.id, dossier=dossier.number)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from classify.corpus import FIELDS, TYPES
 from ingest.confidentiality import PROTECTED_TYPE, Masker, handles
-from ingest.dossiers import SUMMARY_CHARS, DossierError, _next_seq, add_step, attach_letter, format_dossier_no
+from ingest.dossiers import SUMMARY_CHARS, DossierError, add_step, attach_letter, new_dossier
 from models import Agency, Dossier, Letter, ReceptionSession, User, Visit
 from models.audit import record
 from models.reception import RECEPTION_KINDS
@@ -220,14 +220,7 @@ def open_dossier_for_visit(session: Session, visit: Visit, user_id: int | None, 
     type_ = _type(type, required=True)
     field = _field(field, required=True)
     agency = _agency(session, agency, required=True)
-    # the same numbering as ingest.dossiers.open_dossier (which needs a letter)
-    year = date.today().year
-    seq = _next_seq(session, year)
-    dossier = Dossier(year=year, seq=seq, number=format_dossier_no(seq, year), type=type_, field=field, agency=agency,
-                      summary=summary_of_visit(visit), protected=type_ == PROTECTED_TYPE, opened_by_id=user_id,
-                      status="open")
-    session.add(dossier)
-    session.flush()
+    dossier = new_dossier(session, user_id, type=type_, field=field, agency=agency, summary=summary_of_visit(visit))
     held_on = _held_on(session, visit)
     add_step(session, dossier, "opened", user_id,
              f"Mở hồ sơ từ buổi tiếp công dân ngày {held_on:%d/%m/%Y}: {step_text(visit, dossier)}")

@@ -151,6 +151,14 @@ def svc(settings: Settings) -> Services:
     return services
 
 
+@pytest.fixture
+def client(svc: Services):  # noqa: ANN201 - flask.testing.FlaskClient
+    """A test client of the web app on this test's services (not logged in)."""
+    from tests.webkit import app_client
+
+    return app_client(svc)
+
+
 @pytest.fixture(scope="session")
 def ocr_dev_letters(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     """The development set as OCR'd damaged scans, made once per test session (about a minute)."""

@@ -17,8 +17,7 @@ from core.vntext import fold
 from ingest.confidentiality import MASK, Masker, masked_png
 from ingest.services import Services
 from models import AuditEvent, Dossier, Letter
-from tests.webkit import DENUNCIATION, csrf, login, make_letter, make_user
-from web.app import create_app
+from tests.webkit import DENUNCIATION, app_client, csrf, login, make_letter, make_user
 
 # the identity as written, and the forms a leak could take
 SECRETS = ["Trần Thị Mật", "Hoàng Diệu", "001175012345", "0905 111 222", "0905111222"]
@@ -37,9 +36,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def _client(svc: Services, email: str) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    client = app.test_client()
+    client = app_client(svc)
     assert login(client, email).status_code == 302
     return client
 
@@ -106,9 +103,7 @@ def test_the_identity_never_reaches_a_user_who_does_not_handle_the_letter(
 
 
 def _admin(svc: Services) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    client = app.test_client()
+    client = app_client(svc)
     assert login(client, "admin@donthu.local", "admin-pass-1").status_code == 302
     return client
 

@@ -22,7 +22,6 @@ from ingest.services import Services
 from models import AuditEvent, Dossier, DossierStep, Notification
 from tests.webkit import PASSWORD, csrf, login
 from web.accounts import create_user
-from web.app import create_app
 
 TODAY = date.today()
 
@@ -69,13 +68,6 @@ def world(svc: Services) -> dict:
         session.flush()
         return {"users": {k: u.id for k, u in users.items()}, "emails": {k: u.email for k, u in users.items()},
                 "ids": {k: d.id for k, d in dossiers.items()}, "numbers": {k: d.number for k, d in dossiers.items()}}
-
-
-@pytest.fixture
-def client(svc: Services) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def _listed(html: str) -> set[str]:

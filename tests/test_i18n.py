@@ -28,13 +28,6 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
 TYPED = "Kính gửi: Tỉnh ủy\nTôi là Vũ Thị Thanh Hà, phản ánh tình trạng ô nhiễm tại xóm Bến.\n"
 
 
-@pytest.fixture
-def client(svc: Services) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    return app.test_client()
-
-
 def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 

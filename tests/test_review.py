@@ -12,14 +12,6 @@ from classify.training import reviewed_examples
 from ingest.services import Services
 from models import Dossier, Letter, LetterLabel
 from tests.webkit import COMPLAINT, DENUNCIATION, csrf, login, make_letter, make_user
-from web.app import create_app
-
-
-@pytest.fixture
-def client(svc: Services) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 @pytest.fixture

@@ -13,16 +13,8 @@ from models import Letter
 from tests.bad_files import bad_inputs
 from tests.scans import text_pdf
 from web.accounts import create_user, issue_token
-from web.app import create_app
 
 TYPED = "Kính gửi: Tỉnh ủy\nTôi là Vũ Thị Thanh Hà, phản ánh tình trạng ô nhiễm tại xóm Bến.\n"
-
-
-@pytest.fixture
-def client(svc: Services) -> FlaskClient:
-    app = create_app(svc.settings)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 @pytest.fixture

@@ -29,6 +29,15 @@ COMPLAINT = (
     "Người khiếu nại\nPhạm Văn Khánh\n")
 
 
+def app_client(svc: Services) -> FlaskClient:
+    """A test client of a fresh app on ``svc``'s settings."""
+    from web.app import create_app
+
+    app = create_app(svc.settings)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
