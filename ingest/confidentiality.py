@@ -43,10 +43,6 @@ def protected_letters(session: Session, letters: Sequence[Letter]) -> set[int]:
     return protected
 
 
-def is_protected(session: Session, letter: Letter) -> bool:
-    return letter.id in protected_letters(session, [letter])
-
-
 def handles(user: User | None, letter: Letter | None, dossier: Dossier | None) -> bool:
     """True if ``user`` is one of the people handling the letter (or the dossier)."""
     if user is None:
