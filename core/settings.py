@@ -75,6 +75,8 @@ class Settings:
     smtp_from: str = "donthu@localhost"
     smtp_starttls: bool = False
     reminder_soon_days: int = 3  # a deadline this many days away or fewer is "due soon"
+    # fault tests only (bench/faults.py): "name=seconds,..." pauses at core.failpoints.failpoint(name)
+    failpoints: str = ""
 
     @property
     def originals_dir(self) -> Path:
@@ -176,4 +178,5 @@ def load_settings() -> Settings:
         smtp_from=_env("SMTP_FROM", "donthu@localhost"),
         smtp_starttls=(_env("SMTP_STARTTLS", "0") or "0").lower() in ("1", "true", "yes"),
         reminder_soon_days=_number("REMINDER_SOON_DAYS", 3),
+        failpoints=_env("FAILPOINTS", ""),
     )

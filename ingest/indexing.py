@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from classify.extract import extract
 from classify.labels import current_labels, record_labels
 from classify.matter import matter_facts
+from core.failpoints import failpoint
 from core.vntext import fold, normalize
 from ingest.services import Services
 from models import Letter, LetterLabel
@@ -69,6 +70,7 @@ def index_letter(svc: Services, letter_id: int) -> None:
             svc.search.delete([letter_id], session=session)
             return
         svc.search.index([document_for(session, letter)], session=session)
+        failpoint(svc.settings, "index.written")  # the document is written, the transaction not yet committed
 
 
 def remove_letter(svc: Services, letter_id: int) -> None:

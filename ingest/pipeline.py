@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.failpoints import failpoint
 from ingest.errors import DonthuError, PermanentPageError
 from ingest.reader import read_page
 from ingest.services import Services
@@ -136,6 +137,7 @@ def read_letter_page(svc: Services, dispatch: Dispatcher, letter_id: int, index:
     try:
         data = svc.store.read(rel)
         reading = read_page(data, media_type, index, lang=settings.ocr_lang, dpi=settings.ocr_dpi)
+        failpoint(settings, "page.read.after")  # read, nothing stored yet
     except PermanentPageError as exc:
         _finish_failed_page(svc, letter_id, index, exc.code, exc.message)
         assemble_letter(svc, dispatch, letter_id)
@@ -249,7 +251,9 @@ def run_stages(svc: Services, letter_id: int) -> None:
             continue
         started = time.perf_counter()
         try:
+            failpoint(svc.settings, f"stage.{stage.name}.before")
             stage.run(svc, letter_id)
+            failpoint(svc.settings, f"stage.{stage.name}.after")  # its work is saved, the stage not yet marked done
         except Exception as exc:
             attempts = int(state.get("attempts", 0)) + 1
             _set_stage(svc, letter_id, stage.name, {"status": "failed", "error": f"{type(exc).__name__}: {exc}",

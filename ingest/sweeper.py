@@ -90,8 +90,9 @@ class JobProbe:
         return True
 
 
-def sweep(svc: Services) -> SweepReport:
-    """One pass over every unsettled letter. Raises redis.ConnectionError when Redis is down (callers retry)."""
+def sweep(svc: Services, *, dry_run: bool = False) -> SweepReport:
+    """One pass over every unsettled letter. Raises redis.ConnectionError when Redis is down (callers retry).
+    With ``dry_run`` nothing is changed: the report says what a real pass would queue or assemble."""
     report = SweepReport()
     dispatch = RQDispatcher(svc)
     probe = JobProbe(svc)
@@ -105,12 +106,13 @@ def sweep(svc: Services) -> SweepReport:
     for letter_id, status, job_id, updated_at in rows:
         if status in ("received", "queued"):
             if probe.lost(job_id, worker=None, since=updated_at):
-                _requeue_letter(svc, dispatch, letter_id)
+                if not dry_run:
+                    _requeue_letter(svc, dispatch, letter_id)
                 report.letters_queued.append(letter_id)
         elif status == "ocr_running":
-            _sweep_pages(svc, dispatch, probe, letter_id, report)
+            _sweep_pages(svc, dispatch, probe, letter_id, report, dry_run)
         else:
-            _sweep_stages(svc, dispatch, probe, letter_id, job_id, updated_at, report)
+            _sweep_stages(svc, dispatch, probe, letter_id, job_id, updated_at, report, dry_run)
     if report.changed:
         log.info("sweeper: %s", report.as_dict())
     return report
@@ -131,7 +133,7 @@ def _requeue_letter(svc: Services, dispatch: RQDispatcher, letter_id: int,
 
 
 def _sweep_pages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_id: int,
-                 report: SweepReport) -> None:
+                 report: SweepReport, dry_run: bool) -> None:
     with svc.db.read() as session:
         pages = session.execute(
             select(Page.index, Page.status, Page.job_id, Page.worker, Page.updated_at)
@@ -139,6 +141,14 @@ def _sweep_pages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_
         ).all()
     lost = [p.index for p in pages
             if p.status not in pipeline.SETTLED_PAGE and probe.lost(p.job_id, worker=p.worker, since=p.updated_at)]
+    if dry_run:
+        if lost:
+            report.pages_queued.extend((letter_id, i) for i in lost)
+        elif pages and all(p.status in pipeline.SETTLED_PAGE for p in pages):
+            report.assembled.append(letter_id)
+        elif not pages:
+            report.letters_queued.append(letter_id)
+        return
     if lost:
         jobs: list[tuple[int, str]] = []
         with svc.db.write() as session:
@@ -159,7 +169,7 @@ def _sweep_pages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_
 
 
 def _sweep_stages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter_id: int, job_id: str | None,
-                  updated_at: datetime, report: SweepReport) -> None:
+                  updated_at: datetime, report: SweepReport, dry_run: bool) -> None:
     with svc.db.read() as session:
         letter = session.get(Letter, letter_id)
         if letter is None:
@@ -168,10 +178,12 @@ def _sweep_stages(svc: Services, dispatch: RQDispatcher, probe: JobProbe, letter
         exhausted = [n for n in pending
                      if int((letter.stages or {}).get(n, {}).get("attempts", 0)) > svc.settings.job_retries]
     if not pending:
-        pipeline.dispatch_stages_if_due(svc, dispatch, letter_id)  # marks it complete
+        if not dry_run:
+            pipeline.dispatch_stages_if_due(svc, dispatch, letter_id)  # marks it complete
         return
     if exhausted:
         return  # given up (shown on the letter; ``donthu retry`` re-runs it)
     if probe.lost(job_id, worker=None, since=updated_at):
-        pipeline.dispatch_stages_if_due(svc, dispatch, letter_id)
+        if not dry_run:
+            pipeline.dispatch_stages_if_due(svc, dispatch, letter_id)
         report.stages_queued.append(letter_id)

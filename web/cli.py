@@ -403,6 +403,32 @@ def reindex(batch: int, fresh: bool) -> None:
 
 
 @main.command()
+@click.option("--repair", is_flag=True, help="Fix what can be fixed (requeue, reindex, remove leftovers).")
+@click.option("--deep", is_flag=True, help="Also re-hash every original file (slow on large stores).")
+@click.option("--json", "as_json", is_flag=True)
+def check(repair: bool, deep: bool, as_json: bool) -> None:
+    """Verify that database, files, queue and search index agree; exit 1 while anything is left unresolved."""
+    from ingest.check import KINDS
+    from ingest.check import check as run_check
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    report = run_check(svc, repair=repair, deep=deep)
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        click.echo(f"{report.letters} đơn, {report.settled} đã xử lý xong, {report.indexed} trong chỉ mục")
+        for finding in report.findings:
+            meaning, fix = KINDS[finding.kind]
+            state = f"đã sửa: {fix}" if finding.repaired else ("chưa sửa" if fix else "không tự sửa được")
+            click.echo(f"  [{finding.kind}] {finding.detail} — {meaning} ({state})")
+        click.echo("không có sai lệch" if not report.findings else
+                   f"{len(report.findings)} sai lệch, {len(report.unresolved)} chưa giải quyết")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
 @click.option("--count", "-n", type=int, default=0, help="Worker processes (default: one per core).")
 def worker(count: int) -> None:
     """Run the background workers (and the sweeper) until stopped."""
