@@ -92,12 +92,16 @@ class CheckReport:
                 "findings": [asdict(f) for f in self.findings]}
 
 
-def check(svc: Services, *, repair: bool = False, deep: bool = False) -> CheckReport:
-    """Verify everything (``deep`` also re-hashes every original); with ``repair``, fix what can be fixed."""
+def check(svc: Services, *, repair: bool = False, deep: bool = False, grace_seconds: float = GRACE_SECONDS,
+          jobs: bool = True) -> CheckReport:
+    """Verify everything (``deep`` also re-hashes every original); with ``repair``, fix what can be fixed.
+    Files younger than ``grace_seconds`` are left out of the leftovers' search (0 when nothing else runs);
+    ``jobs=False`` leaves the queue out (a restore: the queue is new and the workers' sweeper fills it)."""
     report = CheckReport()
     known_shas = _check_letters(svc, report, repair=repair, deep=deep)
-    _check_store(svc, report, known_shas, repair=repair)
-    _check_jobs(svc, report, repair=repair)
+    _check_store(svc, report, known_shas, repair=repair, grace_seconds=grace_seconds)
+    if jobs:
+        _check_jobs(svc, report, repair=repair)
     _check_index(svc, report, repair=repair)
     return report
 
@@ -169,14 +173,15 @@ def _check_page_images(svc: Services, report: CheckReport) -> None:
 
 
 # -- the file store ---------------------------------------------------------------------------------------------
-def _old_enough(path: Path, now: float) -> bool:
+def _old_enough(path: Path, now: float, grace_seconds: float) -> bool:
     try:
-        return now - path.stat().st_mtime > GRACE_SECONDS
+        return now - path.stat().st_mtime >= grace_seconds
     except FileNotFoundError:
         return False
 
 
-def _check_store(svc: Services, report: CheckReport, known_shas: set[str], *, repair: bool) -> None:
+def _check_store(svc: Services, report: CheckReport, known_shas: set[str], *, repair: bool,
+                 grace_seconds: float) -> None:
     """Leftovers of interrupted writes: temporary files, originals no letter owns, page images of no letter."""
     root = svc.settings.originals_dir
     if not root.is_dir():
@@ -186,7 +191,7 @@ def _check_store(svc: Services, report: CheckReport, known_shas: set[str], *, re
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(data_dir))
         if path.name.startswith(".tmp-"):
-            if path.is_file() and _old_enough(path, now):
+            if path.is_file() and _old_enough(path, now, grace_seconds):
                 finding = report.add("temp_file", rel, path=rel)
                 if repair:
                     path.unlink(missing_ok=True)
@@ -196,12 +201,12 @@ def _check_store(svc: Services, report: CheckReport, known_shas: set[str], *, re
             continue  # inside a .pages folder: judged with the folder
         sha = path.name.split(".", 1)[0]
         if path.is_dir() and path.name.endswith(".pages"):
-            if sha not in known_shas and _old_enough(path, now):
+            if sha not in known_shas and _old_enough(path, now, grace_seconds):
                 finding = report.add("orphan_pages", rel, path=rel)
                 if repair:
                     shutil.rmtree(path, ignore_errors=True)
                     finding.repaired = True
-        elif path.is_file() and sha not in known_shas and _old_enough(path, now):
+        elif path.is_file() and sha not in known_shas and _old_enough(path, now, grace_seconds):
             finding = report.add("orphan_file", rel, path=rel)
             if repair:
                 target = data_dir / "quarantine" / path.name

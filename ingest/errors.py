@@ -16,6 +16,7 @@ MESSAGES_VI: dict[str, str] = {
     "bad_request": "Yêu cầu không hợp lệ.",
     "ocr_failed": "Không nhận dạng được chữ trên trang.",
     "worker_died": "Tiến trình xử lý bị dừng nhiều lần trên trang này.",
+    "storage_full": "Máy chủ đã hết chỗ lưu trữ: tệp chưa được nhận, xin gửi lại sau.",
 }
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from core.settings import CHANNELS
 from ingest.errors import IntakeError
 from ingest.pipeline import new_job_id
 from ingest.services import Services
-from ingest.sniff import EXTENSIONS, inspect
+from ingest.sniff import EXTENSIONS, FileInfo, inspect
 from ingest.storage import sha256_of
 from models import Letter
 from models.audit import record
@@ -61,6 +63,27 @@ def register_file(svc: Services, data: bytes, name: str, *, channel: str = "post
                    max_pixels=settings.max_image_pixels)
     sha = sha256_of(data)
     display_name = safe_name(name)
+    try:
+        return _store_and_commit(svc, data, sha, info, display_name, channel=channel, received=received,
+                                 user_id=user_id, actor=actor)
+    except (OSError, OperationalError) as exc:
+        if not _out_of_space(exc):
+            raise
+        # The transaction rolled back and the temporary file is gone; a fully written original without its row
+        # is left for ``donthu check`` (another intake of the same bytes may be committing it right now).
+        log.error("intake of %s refused: no space left (%s)", display_name, exc)
+        raise IntakeError("no space left on the server to store the file; nothing was registered",
+                          "storage_full") from exc
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(exc) or "No space left" in str(exc)  # SQLite's SQLITE_FULL, PostgreSQL's 53100
+
+
+def _store_and_commit(svc: Services, data: bytes, sha: str, info: FileInfo, display_name: str, *, channel: str,
+                      received: date | None, user_id: int | None, actor: str) -> IntakeResult:
     with svc.db.write() as session:
         existing = session.scalar(select(Letter).where(Letter.sha256 == sha))
         if existing is not None:

@@ -18,19 +18,16 @@ from ingest.indexing import index_letter
 from ingest.review import ReviewInput, review_letter
 from models import Dossier, Letter, User
 from web.accounts import user_for_token
-from web.app import services
+from web.app import MAX_ID, api_error, services
 from web.dossiers import dossier_masker
 from web.letter_status import letter_status
 from web.letter_view import letter_view
 from web.openapi import openapi_document
 from web.permissions import can
 from web.search_page import hit_json, masked_hits, query_from_args
-from web.uploads import parse_received, register_uploads
+from web.uploads import STATUS_FOR_CODE, parse_received, register_uploads
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-
-STATUS_FOR_CODE = {"unsupported_type": 415, "file_too_large": 413, "too_many_pages": 413, "image_too_large": 413,
-                   "bad_request": 400}
 
 
 def _error(message: str, code: str, status: int):  # noqa: ANN202
@@ -64,8 +61,14 @@ def api_auth(view):  # noqa: ANN001, ANN201
 
 @api.errorhandler(HTTPException)
 def http_error(exc: HTTPException):  # noqa: ANN201
-    code = {413: "file_too_large", 404: "not_found"}.get(exc.code or 500, "http_error")
-    return _error(exc.description or exc.name, code, exc.code or 500)
+    return api_error(exc)
+
+
+def _id_value(value: object) -> int | None:
+    """An id given in a JSON body: an integer that fits an id column (bool is not one), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
 
 
 def _letter_json(outcome: dict) -> dict:
@@ -143,7 +146,7 @@ def get_letter(letter_id: int):  # noqa: ANN201
         body = {
             "letter_id": letter.id, "register_no": letter.register_no, "status": letter.status,
             "received_date": letter.received_date.isoformat(), "channel": letter.channel,
-            "original_name": letter.original_name, "media_type": letter.media_type,
+            "original_name": view.original_name, "media_type": letter.media_type,
             "page_count": letter.page_count, "text": view.text, "text_source": letter.text_source,
             "ocr_confidence": letter.ocr_confidence, "error": letter.error,
             "classification": view.classification,
@@ -169,7 +172,11 @@ def _dossier_id(value: object) -> int | str | None:
     """A dossier named by id, by number ("0001/2026/HS") or "new"."""
     if value in (None, "", "new"):
         return value or None
-    if isinstance(value, int) or str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise DossierError(f"dossier must be \"new\", an id or a number, not {value!r}")
+    if isinstance(value, int) or value.isdigit():
+        if _id_value(int(value)) is None:
+            raise DossierError(f"no dossier {value}")
         return int(value)
     with services().db.read() as db:
         found = db.scalar(select(Dossier.id).where(Dossier.number == str(value)))
@@ -216,7 +223,7 @@ def search():  # noqa: ANN201
 def list_dossiers():  # noqa: ANN201
     status = request.args.get("status") or None
     limit = min(200, max(1, request.args.get("limit", 50, type=int)))
-    offset = max(0, request.args.get("offset", 0, type=int))
+    offset = min(MAX_ID, max(0, request.args.get("offset", 0, type=int)))
     items, seen = [], []
     with services().db.read() as db:
         query = select(Dossier)
@@ -252,9 +259,9 @@ def create_dossier():  # noqa: ANN201
     """Open a dossier from a letter: {"letter_id": N, "type"?, "field"?, "agency"?, "summary"?, "decision"?}.
     Labels default to the letter's current ones (a reviewer's, else the model's)."""
     data = _json_body()
-    letter_id = data.get("letter_id")
-    if not isinstance(letter_id, int):
-        return _error("letter_id (an integer) is required", "bad_request", 400)
+    letter_id = _id_value(data.get("letter_id"))
+    if letter_id is None:
+        return _error("letter_id (a positive integer id) is required", "bad_request", 400)
     with services().db.write() as db:
         letter = db.get(Letter, letter_id)
         if letter is None:

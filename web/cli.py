@@ -405,8 +405,10 @@ def reindex(batch: int, fresh: bool) -> None:
 @main.command()
 @click.option("--repair", is_flag=True, help="Fix what can be fixed (requeue, reindex, remove leftovers).")
 @click.option("--deep", is_flag=True, help="Also re-hash every original file (slow on large stores).")
+@click.option("--grace", type=click.FloatRange(0), default=600, show_default=True,
+              help="Seconds a leftover file must be old before it counts (an intake may be committing it).")
 @click.option("--json", "as_json", is_flag=True)
-def check(repair: bool, deep: bool, as_json: bool) -> None:
+def check(repair: bool, deep: bool, grace: float, as_json: bool) -> None:
     """Verify that database, files, queue and search index agree; exit 1 while anything is left unresolved."""
     from ingest.check import KINDS
     from ingest.check import check as run_check
@@ -414,7 +416,7 @@ def check(repair: bool, deep: bool, as_json: bool) -> None:
 
     svc = _svc()
     prepare_database(svc)
-    report = run_check(svc, repair=repair, deep=deep)
+    report = run_check(svc, repair=repair, deep=deep, grace_seconds=grace)
     if as_json:
         _emit(report.as_dict())
     else:
@@ -426,6 +428,60 @@ def check(repair: bool, deep: bool, as_json: bool) -> None:
         click.echo("không có sai lệch" if not report.findings else
                    f"{len(report.findings)} sai lệch, {len(report.unresolved)} chưa giải quyết")
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def backup(archive: str, as_json: bool) -> None:
+    """Write the database snapshot and every file of the data dir to ARCHIVE (a .tar), safely while running."""
+    from ingest.backup import backup as run_backup
+
+    try:
+        report = run_backup(_svc(), Path(archive))
+    except DonthuError as exc:
+        raise click.ClickException(exc.message) from exc
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        click.echo(f"đã sao lưu {report.letters} đơn, {report.files} tệp ({report.bytes / 1e6:.1f} MB, "
+                   f"{report.database}) vào {report.path} trong {report.seconds:.1f} s")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def restore(archive: str, as_json: bool) -> None:
+    """Restore ARCHIVE into the (empty) data dir and database configured, migrate it and check it."""
+    from ingest.backup import restore as run_restore
+
+    try:
+        report = run_restore(_svc(), Path(archive))
+    except DonthuError as exc:
+        raise click.ClickException(exc.message) from exc
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        click.echo(f"đã khôi phục {report.letters} đơn, {report.files} tệp vào {report.data_dir} trong "
+                   f"{report.seconds:.1f} s; kiểm tra: {'khớp' if report.check_ok else 'còn sai lệch'}")
+    sys.exit(0 if report.check_ok else 1)
+
+
+@main.command("copy-db")
+@click.argument("target_url")
+def copy_db(target_url: str) -> None:
+    """Copy the configured database into TARGET_URL (an empty one, e.g. PostgreSQL); then point
+    DONTHU_DATABASE_URL at it and run `donthu reindex`."""
+    from ingest.dbcopy import copy_database
+
+    svc = _svc()
+    try:
+        report = copy_database(svc.settings.database_url, target_url,
+                               progress=lambda table, rows: click.echo(f"  {table}: {rows}", err=True))
+    except DonthuError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"đã chép {report.rows} dòng của {len(report.tables)} bảng; tiếp theo: đặt DONTHU_DATABASE_URL "
+               "sang cơ sở dữ liệu mới rồi chạy `donthu reindex`")
 
 
 @main.command()
