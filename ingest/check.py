@@ -22,7 +22,7 @@ from ingest import pipeline
 from ingest.indexing import index_letter, text_hash
 from ingest.services import Services
 from ingest.sweeper import sweep
-from models import Letter, Page
+from models import DossierAttachment, Letter, Page, ReportFile
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "orphan_file": ("an original on disk belongs to no letter (its intake did not commit)", "moved to quarantine/"),
     "orphan_pages": ("page images on disk belong to no letter", "deleted"),
     "page_image_missing": ("a read page's preview image is missing", None),
+    "attachment_missing": ("a file attached to a dossier is not on disk", None),
+    "report_file_missing": ("a filed report's XLSX or PDF is not on disk", "filed again"),
     "failed_without_reason": ("a failed letter or page records no reason", "reason recorded"),
     "stuck": ("an unfinished letter whose job is gone", "queued again"),
     "stage_given_up": ("a post-OCR stage failed every retry", "run again"),
@@ -150,6 +152,7 @@ def _check_letters(svc: Services, report: CheckReport, *, repair: bool, deep: bo
                     _record_reason(svc, letter.id)
                     finding.repaired = True
     _check_page_images(svc, report)
+    _check_dossier_and_report_files(svc, report, repair=repair)
     return shas
 
 
@@ -170,6 +173,37 @@ def _check_page_images(svc: Services, report: CheckReport) -> None:
         if not svc.store.path(image_path).is_file():
             report.add("page_image_missing", f"letter {letter_id} page {index + 1}: {image_path}",
                        letter_id=letter_id, path=image_path)
+
+
+def _check_dossier_and_report_files(svc: Services, report: CheckReport, *, repair: bool) -> None:
+    with svc.db.read() as session:
+        attachments = session.execute(select(DossierAttachment.dossier_id, DossierAttachment.storage_path)).all()
+        filed = session.execute(select(ReportFile.id, ReportFile.xlsx_path, ReportFile.pdf_path)).all()
+    for dossier_id, rel in attachments:
+        if not svc.store.path(rel).is_file():
+            report.add("attachment_missing", f"dossier {dossier_id}: {rel}", path=rel)
+    for report_id, *paths in filed:
+        missing = [rel for rel in paths if rel and not svc.store.path(rel).is_file()]
+        if missing:
+            finding = report.add("report_file_missing", ", ".join(missing), path=missing[0])
+            if repair:
+                finding.repaired = _file_report_again(svc, report_id)
+
+
+def _file_report_again(svc: Services, report_id: int) -> bool:
+    """Forget the filed report whose files are gone and file it again from the database."""
+    from core.periods import Period
+    from ingest.reports.filing import file_report
+
+    with svc.db.write() as session:
+        row = session.get(ReportFile, report_id)
+        if row is None:
+            return True
+        period = Period(kind=row.kind, start=row.start, end=row.end, statistical=row.statistical, label=row.label)
+        by = row.generated_by
+        session.delete(row)
+    file_report(svc, period, by=by)
+    return True
 
 
 # -- the file store ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from classify.labels import record_labels
 from ingest.check import GRACE_SECONDS, check
 from ingest.dispatch import dispatch_new_letter, redis_connection
+from ingest.indexing import index_letter
 from ingest.intake import register_file
 from ingest.services import Services
 from models import Letter
@@ -133,3 +134,28 @@ def test_the_check_command_exits_1_until_repaired(svc: Services) -> None:
     assert json.loads(verify.output)["counts"] == {"index_missing": 1}
     assert runner.invoke(cli, ["check", "--repair"]).exit_code == 0
     assert runner.invoke(cli, ["check"]).exit_code == 0
+
+
+def test_a_lost_filed_report_is_filed_again_and_a_lost_attachment_is_reported(svc: Services) -> None:
+    from datetime import date
+
+    from core.periods import week_of
+    from ingest.dossiers import add_attachment, open_dossier
+    from ingest.reports.filing import file_report
+
+    first, _ = _finished_letters(svc)
+    with svc.db.write() as session:
+        dossier = open_dossier(session, session.get(Letter, first), None, type="to_cao", field="dat_dai",
+                               agency="UBKT_TU")
+        attachment = add_attachment(session, svc.settings.data_dir, dossier, b"%PDF-1.4 reply", "tra-loi.pdf", None)
+        session.flush()
+        attachment_path = attachment.storage_path
+    index_letter(svc, first)  # as the dossier pages do after opening a dossier
+    row, _ = file_report(svc, week_of(date(2026, 11, 2)))
+    svc.store.path(attachment_path).unlink()
+    svc.store.path(row.pdf_path).unlink()
+
+    found = check(svc, repair=True)
+    assert _kinds(found) == ["attachment_missing", "report_file_missing"]
+    assert [f.kind for f in found.unresolved] == ["attachment_missing"]
+    assert svc.store.path(row.pdf_path).is_file()
