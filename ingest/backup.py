@@ -14,6 +14,7 @@ version of the code, then runs ``donthu check --repair`` so that the index agree
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, inspect, select, text
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from ingest.errors import DonthuError
 from ingest.services import Services
+from ingest.storage import sha256_file
 from models import Letter
 from models.migrate import upgrade
 from models.session import is_sqlite
@@ -260,3 +262,42 @@ def restore(svc: Services, archive: Path) -> RestoreReport:
     report = check(svc, repair=True, jobs=False)  # the queue is new: the workers' sweeper requeues on start
     after = check(svc, jobs=False)
     return RestoreReport(data_dir, url, letters, files, time.monotonic() - started, after.ok, report.counts())
+
+
+# -- comparing two offices (the restore test and bench/backup_restore.py) ------------------------------------
+def _plain(value: object) -> object:
+    """Engine-neutral: SQLite hands back naive datetimes where PostgreSQL gives aware ones."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def table_digests(url: str) -> dict[str, tuple[int, str]]:
+    """Each model table's row count and a SHA-256 of its rows in primary-key order."""
+    import models  # noqa: F401 - every model's table on Base.metadata
+    from models.base import Base
+
+    engine = create_engine(url)
+    out: dict[str, tuple[int, str]] = {}
+    try:
+        with engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                digest, rows = hashlib.sha256(), 0
+                result = conn.execution_options(stream_results=True).execute(
+                    select(table).order_by(*table.primary_key.columns))
+                for row in result:
+                    digest.update(repr(tuple(_plain(v) for v in row)).encode())
+                    rows += 1
+                out[table.name] = (rows, digest.hexdigest())
+    finally:
+        engine.dispose()
+    return out
+
+
+def file_digests(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file a backup carries, by path in the data dir (live database files left out)."""
+    data_dir = data_dir.resolve()
+    live = {data_dir / "donthu.db", data_dir / SEARCH_SQLITE}
+    return {str(p.relative_to(data_dir)): sha256_file(p) for p in _archived_files(data_dir, live)}

@@ -8,7 +8,6 @@ original that is missing or damaged cannot be remade and stays a finding until i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import time
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from ingest import pipeline
 from ingest.indexing import index_letter, text_hash
 from ingest.services import Services
+from ingest.storage import sha256_file
 from ingest.sweeper import sweep
 from models import DossierAttachment, Letter, Page, ReportFile
 
@@ -121,14 +121,6 @@ def _letter_rows(svc: Services) -> Iterator[list[Letter]]:
         yield list(rows)
 
 
-def _sha_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_letters(svc: Services, report: CheckReport, *, repair: bool, deep: bool) -> set[str]:
     """Each letter's original (present, right size; right hash with ``deep``) and failure reasons."""
     shas: set[str] = set()
@@ -142,7 +134,7 @@ def _check_letters(svc: Services, report: CheckReport, *, repair: bool, deep: bo
             if not path.is_file():
                 report.add("file_missing", f"{letter.register_no}: {letter.storage_path}", letter_id=letter.id,
                            path=letter.storage_path)
-            elif path.stat().st_size != letter.size_bytes or (deep and _sha_file(path) != letter.sha256):
+            elif path.stat().st_size != letter.size_bytes or (deep and sha256_file(path) != letter.sha256):
                 report.add("file_damaged", f"{letter.register_no}: {letter.storage_path}", letter_id=letter.id,
                            path=letter.storage_path)
             if letter.status == "failed" and not (letter.error or "").strip():

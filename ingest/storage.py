@@ -12,6 +12,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_file(path: Path) -> str:
+    """The digest of a file read in 1 MiB chunks (originals may be tens of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 class FileStore:
     """Files under ``root``: ``files/ab/<sha256><ext>`` for originals, ``files/ab/<sha256>.pages/`` beside them."""
 

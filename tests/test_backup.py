@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import tarfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from core.settings import load_settings
-from ingest.backup import BackupError, backup, restore
+from ingest.backup import BackupError, backup, file_digests, restore, table_digests
 from ingest.dbcopy import CopyError, copy_database
 from ingest.dispatch import dispatch_new_letter
 from ingest.dossiers import add_attachment, open_dossier
 from ingest.intake import register_file
 from ingest.services import Services
 from models import Letter
-from models.base import Base
 from models.session import dispose_all, is_sqlite
 from search.base import SearchQuery
 from tests.conftest import PG_URL, _pg_admin
@@ -44,33 +41,6 @@ def _office(svc: Services) -> None:
         letter = session.scalars(select(Letter).order_by(Letter.id)).first()
         dossier = open_dossier(session, letter, user_id, type="khieu_nai", field="dat_dai", agency="UBND_TINH")
         add_attachment(session, svc.settings.data_dir, dossier, b"%PDF-1.4 reply", "tra-loi.pdf", user_id)
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _tables(url: str) -> dict[str, list[tuple]]:
-    """Every model table's rows in primary-key order, values made engine-neutral."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {t.name: [tuple(_plain(v) for v in row)
-                             for row in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                    for t in Base.metadata.sorted_tables}
-    finally:
-        engine.dispose()
-
-
-def _files(data_dir: Path) -> dict[str, str]:
-    skip = {"run", "donthu.db", "search.sqlite3", "secret_key"}
-    return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in data_dir.rglob("*") if p.is_file() and p.relative_to(data_dir).parts[0] not in skip
-            and not p.name.endswith(("-wal", "-shm"))}
 
 
 @contextmanager
@@ -116,8 +86,8 @@ def test_a_restore_into_a_fresh_dir_gives_back_every_row_file_and_search_hit(
     report = restore(restored_svc, archive)
 
     assert report.check_ok and report.letters == 2
-    assert _tables(restored_svc.settings.database_url) == _tables(svc.settings.database_url)
-    assert _files(target_dir) == _files(svc.settings.data_dir)
+    assert table_digests(restored_svc.settings.database_url) == table_digests(svc.settings.database_url)
+    assert file_digests(target_dir) == file_digests(svc.settings.data_dir)
     query = SearchQuery(text="nguyen van duc")
     assert [h.letter_id for h in restored_svc.search.query(query).hits] == \
         [h.letter_id for h in svc.search.query(query).hits] != []
@@ -160,7 +130,7 @@ def test_copy_db_moves_an_office_from_sqlite_to_postgres_and_new_ids_follow_on(
     with _spare_pg() as target:
         report = copy_database(svc.settings.database_url, target)
         assert report.tables["letters"] == 2 and report.tables["dossier_attachments"] == 1
-        assert _tables(target) == _tables(svc.settings.database_url)
+        assert table_digests(target) == table_digests(svc.settings.database_url)
         with pytest.raises(CopyError, match="already holds"):
             copy_database(svc.settings.database_url, target)
 
