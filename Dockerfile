@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation2 poppler-utils \
+      tesseract-ocr tesseract-ocr-vie fonts-dejavu-core fonts-liberation2 poppler-utils postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
