@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -336,13 +336,32 @@ def judge(harness: Harness, outcome: Outcome) -> None:
 
 
 # -- scenarios ---------------------------------------------------------------------------------------------------
-def scenario_kill(name: str, point: str, work: Path, pg: PrivatePostgres, letters: int) -> Outcome:
-    outcome = Outcome(name)
-    redis = PrivateRedis(work / "redis")
-    redis.start()
-    harness = Harness(work / "data", pg.create_database(name.replace("-", "_")), redis, f"{point}={PAUSE}")
+@contextlib.contextmanager
+def running_system(work: Path, database_url: str, failpoints: str = "",
+                   redis: PrivateRedis | None = None) -> Iterator[Harness]:
+    """Redis (started here unless given), the settings and the worker supervisor; all stopped on the way out."""
+    redis = redis or PrivateRedis(work / "redis")
+    if redis.proc is None:
+        redis.start()
+    harness = Harness(work / "data", database_url, redis, failpoints)
     try:
         harness.start_workers()
+        yield harness
+    finally:
+        harness.stop_workers()
+        redis.stop()
+
+
+def settle_and_judge(harness: Harness, outcome: Outcome) -> None:
+    if not harness.wait_settled():
+        outcome.problems.append("batch did not settle")
+    harness.stop_workers()  # nothing may run while the check looks for leftovers
+    judge(harness, outcome)
+
+
+def scenario_kill(name: str, point: str, work: Path, pg: PrivatePostgres, letters: int) -> Outcome:
+    outcome = Outcome(name)
+    with running_system(work, pg.create_database(name.replace("-", "_")), f"{point}={PAUSE}") as harness:
         harness.submit(letter_files(letters))
         killed: set[int] = set()
         deadline = time.monotonic() + 240
@@ -352,66 +371,38 @@ def scenario_kill(name: str, point: str, work: Path, pg: PrivatePostgres, letter
                     killed.add(pid)
             time.sleep(0.2)
         outcome.faults = len(killed)
-        if not harness.wait_settled():
-            outcome.problems.append("batch did not settle")
-        harness.stop_workers()
-        judge(harness, outcome)
-    finally:
-        harness.stop_workers()
-        redis.stop()
+        settle_and_judge(harness, outcome)
     return outcome
 
 
 def scenario_redis_restart(work: Path, pg: PrivatePostgres, letters: int) -> Outcome:
     outcome = Outcome("redis-restart")
-    redis = PrivateRedis(work / "redis")
-    redis.start()
-    harness = Harness(work / "data", pg.create_database("redis_restart"), redis)
-    try:
-        harness.start_workers()
-        half = letter_files(letters)
+    with running_system(work, pg.create_database("redis_restart")) as harness:
+        files = letter_files(letters)
 
         def crash_midway(i: int) -> None:
-            if i == len(half) // 2:
+            if i == len(files) // 2:
                 time.sleep(4)  # some pages running, some queued
-                redis.crash()
+                harness.redis.crash()
                 outcome.faults += 1
                 time.sleep(3)  # letters registered now wait, committed, for the sweeper
-            elif i == len(half) // 2 + 2:
-                redis.start()
+            elif i == len(files) // 2 + 2:
+                harness.redis.start()
 
-        harness.submit(half, crash_midway)
-        if not harness.wait_settled():
-            outcome.problems.append("batch did not settle")
-        harness.stop_workers()
-        judge(harness, outcome)
-    finally:
-        harness.stop_workers()
-        redis.stop()
+        harness.submit(files, crash_midway)
+        settle_and_judge(harness, outcome)
     return outcome
 
 
 def scenario_pg_restart(work: Path, pg: PrivatePostgres, letters: int) -> Outcome:
     outcome = Outcome("pg-restart")
-    redis = PrivateRedis(work / "redis")
-    redis.start()
-    harness = Harness(work / "data", pg.create_database("pg_restart"), redis)
-    try:
-        harness.start_workers()
+    with running_system(work, pg.create_database("pg_restart")) as harness:
         harness.submit(letter_files(letters))
-        time.sleep(6)  # pages in flight
-        pg.restart_crash()
-        outcome.faults += 1
-        time.sleep(8)
-        pg.restart_crash()
-        outcome.faults += 1
-        if not harness.wait_settled():
-            outcome.problems.append("batch did not settle")
-        harness.stop_workers()
-        judge(harness, outcome)
-    finally:
-        harness.stop_workers()
-        redis.stop()
+        for pause in (6, 8):  # pages in flight, then stages too
+            time.sleep(pause)
+            pg.restart_crash()
+            outcome.faults += 1
+        settle_and_judge(harness, outcome)
     return outcome
 
 
@@ -422,17 +413,14 @@ def scenario_disk_full(work: Path, letters: int) -> Outcome:
         return outcome
     disk = Tmpfs(work / "disk", megabytes=48)
     disk.mount()
-    redis = PrivateRedis(work / "redis")  # outside the small disk: only the data dir fills up
     try:
-        redis.start()
-        data_dir = disk.folder / "data"
-        harness = Harness(data_dir, f"sqlite:///{data_dir / 'donthu.db'}", redis)
-        files = letter_files(letters)
-        ballast = disk.folder / "ballast"
-        try:
-            harness.start_workers()
+        data_dir = disk.folder / "data"  # the SQLite database and the files; Redis stays outside
+        with running_system(disk.folder, f"sqlite:///{data_dir / 'donthu.db'}",
+                            redis=PrivateRedis(work / "redis")) as harness:
+            files = letter_files(letters)
             harness.submit(files[: letters // 3])  # a third arrives while there is room
             # fill the disk to within a little more than one file of its end, then keep sending
+            ballast = disk.folder / "ballast"
             room = disk.free_bytes() - len(files[0][1]) - 256 * 1024
             with ballast.open("wb") as fh:
                 fh.write(b"\0" * max(0, room))
@@ -440,18 +428,12 @@ def scenario_disk_full(work: Path, letters: int) -> Outcome:
             outcome.faults += 1
             time.sleep(10)  # the workers run into the full disk too
             ballast.unlink()
-            if not harness.wait_settled():
-                outcome.problems.append("batch did not settle")
-            harness.stop_workers()
-            judge(harness, outcome)
+            settle_and_judge(harness, outcome)
             if not harness.refused:
                 outcome.problems.append("no intake was refused: the disk never filled")
             elif set(harness.refused) != {"storage_full"}:
                 outcome.problems.append(f"refusals without a storage reason: {harness.refused}")
-        finally:
-            harness.stop_workers()
     finally:
-        redis.stop()
         disk.unmount()
     return outcome
 
