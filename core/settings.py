@@ -45,12 +45,18 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     max_pages: int = 200
     max_image_pixels: int = 60_000_000  # ~A3 at 600 dpi; larger is treated as a decompression bomb
+    max_text_chars: int = 500_000  # a .txt letter longer than ~150 typed pages is refused
     job_timeout: int = 600  # seconds for one page job
+    # address space (MiB) of one job's work-horse and the Tesseract it starts: a hostile page fails with
+    # MemoryError instead of taking the machine down (0: no limit)
+    job_memory_mb: int = 3072
     job_retries: int = 3
     max_page_attempts: int = 5  # a page whose worker died this many times is failed, not retried forever
     sweep_interval: int = 60
     stale_after: int = 900  # seconds without progress before the sweeper re-queues a letter
     workers: int = 0  # 0: one per core
+    # OCR workers run at this nice level, so that page views keep their CPU while a batch is read (0: as the web)
+    worker_nice: int = 10
     queue_name: str = "donthu"
     review_threshold: float = 0.6  # type confidence under which a letter needs review
     agency_review_threshold: float = 0.35  # agency confidence under which a letter needs review
@@ -151,12 +157,15 @@ def load_settings() -> Settings:
         max_upload_bytes=_number("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
         max_pages=_number("MAX_PAGES", 200),
         max_image_pixels=_number("MAX_IMAGE_PIXELS", 60_000_000),
+        max_text_chars=_number("MAX_TEXT_CHARS", 500_000),
         job_timeout=_number("JOB_TIMEOUT", 600),
+        job_memory_mb=_number("JOB_MEMORY_MB", 3072),
         job_retries=_number("JOB_RETRIES", 3),
         max_page_attempts=_number("MAX_PAGE_ATTEMPTS", 5),
         sweep_interval=_number("SWEEP_INTERVAL", 60),
         stale_after=_number("STALE_AFTER", 900),
         workers=_number("WORKERS", 0),
+        worker_nice=_number("WORKER_NICE", 10),
         queue_name=_env("QUEUE_NAME", "donthu"),
         review_threshold=_number("REVIEW_THRESHOLD", 0.6),
         agency_review_threshold=_number("AGENCY_REVIEW_THRESHOLD", 0.35),

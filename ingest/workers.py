@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,8 +29,13 @@ class WorkerSupervisor:
         self.stopping = threading.Event()
 
     def _spawn(self) -> subprocess.Popen:
-        # each worker leads its own process group, so stopping it also stops its work-horse
-        return subprocess.Popen([sys.executable, "-m", "ingest.rq_worker"], env=self.env, start_new_session=True)
+        # each worker leads its own process group, so stopping it also stops its work-horse; a nice worker (and
+        # the work-horses and Tesseract processes it starts) gives way to the web app's requests
+        # (nice(1) execs the worker, so the pid is the worker's; preexec_fn is unsafe beside the web's threads)
+        nice = self.svc.settings.worker_nice
+        prefix = ["nice", "-n", str(nice)] if nice > 0 and shutil.which("nice") else []
+        return subprocess.Popen([*prefix, sys.executable, "-m", "ingest.rq_worker"], env=self.env,
+                                start_new_session=True)
 
     def retrain_if_due(self) -> None:
         """Queue a retraining when reviewers have labelled letters since the current model (scheduled)."""

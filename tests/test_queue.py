@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 
+import psutil
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -66,6 +67,13 @@ def test_cli_ingest_wait_runs_on_workers(svc: Services, workers: Workers, tmp_pa
     assert [o["register_no"][:4] for o in outcomes] == ["0001", "0002"]
     status = json.loads(CliRunner().invoke(cli, ["status", str(outcomes[0]["letter_id"]), "--json"]).output)
     assert status["pages"][0]["source"] == "ocr" and status["pages"][0]["confidence"] > 80
+
+
+def test_workers_run_nice_so_page_views_keep_their_cpu(svc: Services, workers: Workers) -> None:
+    supervisor = psutil.Process(workers.proc.pid)
+    wait_for(lambda: len(supervisor.children()) == 2, timeout=60, message="two RQ workers")
+    assert [child.nice() for child in supervisor.children()] == [svc.settings.worker_nice] * 2 == [10, 10]
+    assert supervisor.nice() == 0  # the supervisor itself (and in `donthu run` the web app) stays at 0
 
 
 def test_killing_a_worker_mid_job_loses_no_letter(svc: Services, workers: Workers) -> None:
