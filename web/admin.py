@@ -24,6 +24,7 @@ from models.audit import record
 from models.base import utcnow
 from web.accounts import create_user, hash_password, issue_token
 from web.app import services
+from web.auth import registry
 from web.permissions import requires
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
@@ -211,6 +212,8 @@ def update_user(user_id: int):  # noqa: ANN201
     except Invalid as exc:
         _error(str(exc))
         return _user_page(user_id, form, 400)
+    if password and user_id != g.user.id:
+        registry().end_all(user_id)  # whoever knew the old password is signed out everywhere
     flash(gettext("Đã lưu tài khoản %(email)s.", email=email) if changes else gettext("Không có thay đổi nào."), "info")
     return redirect(url_for("admin.edit_user", user_id=user_id))
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
 from classify.labels import current_labels
-from ingest.confidentiality import record_views
+from ingest.confidentiality import Masker, record_views
 from ingest.dossiers import DossierError, decide, dossier_json, open_dossier
 from ingest.errors import IntakeError
 from ingest.indexing import index_letter
@@ -21,11 +21,11 @@ from web.accounts import user_for_token
 from web.app import MAX_ID, api_error, services
 from web.dossiers import dossier_masker
 from web.letter_status import letter_status
-from web.letter_view import letter_view
+from web.letter_view import letter_view, masked_file_name
 from web.openapi import openapi_document
 from web.permissions import can
 from web.search_page import hit_json, masked_hits, query_from_args
-from web.uploads import STATUS_FOR_CODE, parse_received, register_uploads
+from web.uploads import STATUS_FOR_CODE, parse_received, refusal_status, register_uploads
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -118,8 +118,11 @@ def upload_letters():  # noqa: ANN201
         response.status_code = 202
         response.headers["Location"] = only["status_url"]
         return response
-    accepted = any("letter_id" in o for o in outcomes)
-    return jsonify({"letters": outcomes}), 202 if accepted else 422
+    refused = refusal_status(outcomes)
+    if refused is not None:  # none of the files was registered: an error as documented, each file's reason listed
+        first = outcomes[0]
+        return jsonify({"error": first["error"], "code": first["code"], "letters": outcomes}), refused
+    return jsonify({"letters": outcomes}), 202
 
 
 @api.get("/letters/<int:letter_id>/status")
@@ -159,6 +162,15 @@ def get_letter(letter_id: int):  # noqa: ANN201
         }
     record_views(services().db, g.user, [view.visibility], via="api")
     return jsonify(body)
+
+
+def _dossier_body(db, dossier: Dossier, masker: Masker) -> dict:  # noqa: ANN001
+    """``dossier_json`` with the history masked once more as file names are (a step names an attached file)."""
+    body = dossier_json(db, dossier, masker=masker)
+    if masker:
+        for step in body["steps"]:
+            step["detail"] = masked_file_name(masker, step["detail"])
+    return body
 
 
 def _json_body() -> dict:
@@ -232,7 +244,7 @@ def list_dossiers():  # noqa: ANN201
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         for dossier in db.scalars(query.order_by(Dossier.id.desc()).offset(offset).limit(limit)):
             masker, views = dossier_masker(db, dossier, g.user)
-            items.append(dossier_json(db, dossier, masker=masker))
+            items.append(_dossier_body(db, dossier, masker))
             seen += views
     record_views(services().db, g.user, seen, via="api")
     return jsonify({"total": total, "dossiers": items})
@@ -247,7 +259,7 @@ def get_dossier(dossier_id: int):  # noqa: ANN201
         if dossier is None:
             abort(404, description=f"dossier {dossier_id} does not exist")
         masker, seen = dossier_masker(db, dossier, g.user)
-        body = dossier_json(db, dossier, masker=masker)
+        body = _dossier_body(db, dossier, masker)
     record_views(services().db, g.user, seen, via="api", dossier=body["number"])
     return jsonify(body)
 

@@ -13,6 +13,7 @@ from core.dates import parse_day
 from core.deadlines import DECISIONS, deadline_state
 from ingest.confidentiality import Masker, Visibility, handles, identity_terms, record_views
 from ingest.dossiers import (
+    MAX_ATTACHMENT_BYTES,
     DossierError,
     add_attachment,
     add_note,
@@ -28,6 +29,7 @@ from models.audit import record
 from models.dossiers import DOSSIER_STATUSES, OPEN_STATUSES, RESULTS
 from web import labels
 from web.app import services
+from web.letter_view import masked_file_name
 from web.permissions import can, requires
 from web.slips import ForwardingSlip, GuidanceLetter, SlipLetter, forwarding_slip_pdf, guidance_letter_pdf
 
@@ -94,13 +96,14 @@ def show(dossier_id: int):  # noqa: ANN201
             "dossier.html", dossier=dossier, letters=letters, masker=masker, users=users, officers=officers,
             agencies=agencies, decisions=DECISIONS, decision_labels=labels.DECISION, statuses=DOSSIER_STATUSES,
             results=RESULTS, state=deadline_state(dossier.deadline, date.today(), done=not dossier.is_open),
-            can_edit=can(g.user, "dossiers.edit"))
+            can_edit=can(g.user, "dossiers.edit"), file_name=masked_file_name)
     record_views(services().db, g.user, seen, via="web", dossier=dossier.number)
     return html
 
 
-def _change(dossier_id: int, action) -> Response:  # noqa: ANN001
-    """Run one change on a dossier in a transaction; flash its outcome and go back to the dossier page."""
+def _change(dossier_id: int, action, audit: str | None = None) -> Response:  # noqa: ANN001
+    """Run one change on a dossier in a transaction; flash its outcome and go back to the dossier page.
+    ``audit`` names the audit event written with it (None when the change records its own)."""
     if not can(g.user, "dossiers.edit"):
         abort(403)
     with services().db.write() as db:
@@ -113,6 +116,8 @@ def _change(dossier_id: int, action) -> Response:  # noqa: ANN001
             db.rollback()
             flash(gettext("Chưa lưu: %(error)s", error=exc), "error")
             return redirect(url_for("dossiers.show", dossier_id=dossier_id))
+        if audit:
+            record(db, audit, actor="web", user_id=g.user.id, dossier=dossier.number)
         letter_ids = [x.id for x in letters_of(db, dossier.id)]
     from ingest.indexing import index_letter
 
@@ -152,7 +157,7 @@ def extend_deadline(dossier_id: int):  # noqa: ANN201
         due = extend(db, dossier, g.user.id, request.form.get("note", "")).due
         return gettext("Đã gia hạn đến %(due)s.", due=f"{due:%d/%m/%Y}")
 
-    return _change(dossier_id, act)
+    return _change(dossier_id, act, "dossier_extended")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/assign", methods=["POST"])
@@ -166,7 +171,8 @@ def assign_officer(dossier_id: int):  # noqa: ANN201
 @requires("dossiers.edit")
 def change_status(dossier_id: int):  # noqa: ANN201
     return _change(dossier_id, lambda db, d: set_status(db, d, request.form.get("status", ""), g.user.id,
-                                                        request.form.get("note", "")) or gettext("Đã đổi trạng thái."))
+                                                        request.form.get("note", "")) or gettext("Đã đổi trạng thái."),
+                   "dossier_status")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/result", methods=["POST"])
@@ -175,14 +181,14 @@ def result(dossier_id: int):  # noqa: ANN201
     form = request.form
     return _change(dossier_id, lambda db, d: record_result(db, d, form.get("result", ""), g.user.id,
                                                            on=_date(form.get("on")), note=form.get("note", ""))
-                   or gettext("Đã ghi kết quả giải quyết."))
+                   or gettext("Đã ghi kết quả giải quyết."), "dossier_result")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/note", methods=["POST"])
 @requires("dossiers.edit")
 def note(dossier_id: int):  # noqa: ANN201
     return _change(dossier_id, lambda db, d: add_note(db, d, request.form.get("text", ""), g.user.id)
-                   or gettext("Đã thêm ghi chú."))
+                   or gettext("Đã thêm ghi chú."), "dossier_note")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/summary", methods=["POST"])
@@ -195,7 +201,7 @@ def summary(dossier_id: int):  # noqa: ANN201
         dossier.summary = text
         return gettext("Đã sửa tóm tắt.")
 
-    return _change(dossier_id, act)
+    return _change(dossier_id, act, "dossier_summary")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/attachments", methods=["POST"])
@@ -206,23 +212,35 @@ def upload_attachment(dossier_id: int):  # noqa: ANN201
     def act(db, dossier: Dossier) -> str:  # noqa: ANN001
         if upload is None or not upload.filename:
             raise DossierError(gettext("chưa chọn tệp"))
-        add_attachment(db, services().settings.data_dir, dossier, upload.read(), upload.filename, g.user.id,
+        data = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)  # never more than the limit in memory
+        add_attachment(db, services().settings.data_dir, dossier, data, upload.filename, g.user.id,
                        kind=request.form.get("kind", "reply"), note=request.form.get("note", ""))
         return gettext("Đã đính kèm %(name)s.", name=upload.filename)
 
-    return _change(dossier_id, act)
+    return _change(dossier_id, act, "dossier_attachment_added")
 
 
 @dossiers.route("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
 @requires("dossiers.view")
 def attachment(dossier_id: int, attachment_id: int):  # noqa: ANN201
-    with services().db.read() as db:
+    """A document filed on the matter. A protected matter's documents (an agency's reply names the denouncer) are
+    for the people handling it only: nobody can black out a name inside someone else's PDF."""
+    with services().db.write() as db:
         row = db.get(DossierAttachment, attachment_id)
-        if row is None or row.dossier_id != dossier_id:
+        dossier = db.get(Dossier, dossier_id)
+        if row is None or dossier is None or row.dossier_id != dossier_id:
             abort(404)
+        masker, _seen = dossier_masker(db, dossier, g.user)
+        if dossier.protected:
+            record(db, "attachment_downloaded", actor="web", user_id=g.user.id, dossier=dossier.number,
+                   attachment=row.id, identity_shown=not masker, refused=bool(masker))
         path = services().settings.data_dir / row.storage_path
         name, media = row.original_name, row.media_type
-    return send_file(path, mimetype=media, as_attachment=True, download_name=name)
+    if masker:
+        abort(403, description=gettext("Tài liệu của hồ sơ tố cáo chỉ dành cho người được giao xử lý."))
+    response = send_file(path, mimetype=media, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _vi(label: object) -> str:

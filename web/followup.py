@@ -20,6 +20,7 @@ from ingest.followup import (
     urge,
 )
 from models import Agency, Dossier, Notification, User
+from models.audit import record
 from models.base import utcnow
 from web.app import services
 from web.permissions import can, requires
@@ -143,6 +144,7 @@ def read(notification_id: int):  # noqa: ANN201
             abort(404)
         if notification.read_at is None:
             notification.read_at = utcnow()
+            record(db, "notification_read", actor="web", user_id=g.user.id, notification=notification_id)
         target = notification.url
     forget_unread(g.user.id)
     if request.form.get("open") == "1" and target and _safe_local(target):
@@ -157,6 +159,7 @@ def read_all():  # noqa: ANN201
         done = db.execute(update(Notification)
                           .where(Notification.user_id == g.user.id, Notification.read_at.is_(None))
                           .values(read_at=utcnow())).rowcount
+        record(db, "notifications_read_all", actor="web", user_id=g.user.id, count=done)
     forget_unread(g.user.id)
     flash(gettext("Đã đánh dấu %(count)s thông báo là đã đọc.", count=done), "ok")
     return redirect(url_for("followup.notifications"))

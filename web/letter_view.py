@@ -47,8 +47,22 @@ class LetterView:
         return self.visibility.masked
 
     @property
+    def original_name(self) -> str:
+        """The uploaded file's name, masked too: a clerk may have named the scan after its sender."""
+        return masked_file_name(self.visibility.masker, self.letter.original_name)
+
+    @property
     def sender(self) -> str | None:
         return ((self.classification or {}).get("extracted") or {}).get("sender")
+
+
+def masked_file_name(masker: Masker, name: str | None) -> str:
+    """A file name with the identity masked, reading "_" as a space ("Tran_Thi_Mat.pdf")."""
+    if not name or not masker:
+        return name or ""
+    spaced = name.replace("_", " ")
+    masked = masker.text(spaced) or ""
+    return name if masked == spaced else masked
 
 
 def text_segments(text: str, words: list[dict[str, Any]] | None) -> list[tuple[str, bool]]:

@@ -9,14 +9,14 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from core.settings import CHANNELS
-from ingest.confidentiality import masked_png, record_views, visibility
+from ingest.confidentiality import masked_png, record_views, visibilities, visibility
 from ingest.errors import IntakeError
 from models import Letter, Page
 from web.app import services
 from web.auth import login_required
-from web.letter_view import letter_view
+from web.letter_view import letter_view, masked_file_name
 from web.permissions import requires
-from web.uploads import parse_received, register_uploads
+from web.uploads import parse_received, refusal_status, register_uploads
 
 letters = Blueprint("letters", __name__)
 PAGE_SIZE = 50
@@ -56,7 +56,14 @@ def list_letters():  # noqa: ANN201
     rows, total = _letter_page(status, page)
     template = "_letter_rows.html" if request.headers.get("HX-Request") else "letters.html"
     return render_template(template, letters=rows, total=total, page=page, status=status, page_size=PAGE_SIZE,
-                           busy=any(not r.is_settled for r in rows))
+                           busy=any(not r.is_settled for r in rows), names=shown_file_names(rows))
+
+
+def shown_file_names(rows: list[Letter]) -> dict[int, str]:
+    """Each listed letter's file name as the signed-in user may see it (a protected letter's masked)."""
+    with services().db.read() as db:
+        views = visibilities(db, g.user, rows)
+    return {x.id: masked_file_name(views[x.id].masker, x.original_name) for x in rows}
 
 
 @letters.route("/letters/upload", methods=["GET", "POST"])
@@ -78,9 +85,11 @@ def upload():  # noqa: ANN201
                 return jsonify({"error": exc.message, "code": exc.code, "message_vi": exc.message_vi}), 400
             flash(exc.message_vi, "error")
             return render_template("upload.html", channels=CHANNELS), 400
+        # nothing registered: say so in the status too (413 too large, 415 type, 422 content), not only in words
+        status = refusal_status(outcomes) or 202
         if wants_json:
-            return jsonify({"letters": outcomes}), 202
-        return render_template("upload_result.html", outcomes=outcomes)
+            return jsonify({"letters": outcomes}), status
+        return render_template("upload_result.html", outcomes=outcomes), 200 if status == 202 else status
     return render_template("upload.html", channels=CHANNELS)
 
 

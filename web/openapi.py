@@ -43,6 +43,8 @@ def openapi_document() -> dict[str, Any]:
                                    "received": {"type": "string", "format": "date"}}}}}},
                 "responses": {"202": _json(_ref("Accepted"), "Registered; follow status_url"),
                               "413": _json(_ref("Error"), "Too large"), "415": _json(_ref("Error"), "Unsupported type"),
+                              "422": _json(_ref("Error"), "Refused by content (empty, corrupt, encrypted, ...)"),
+                              "507": _json(_ref("Error"), "The server's storage is full: send it again later"),
                               **ERRORS}}},
             "/letters/{letter_id}": {"get": {
                 "summary": "A letter: status, text, classification, duplicate candidates, labels, dossier",
@@ -77,7 +79,8 @@ def openapi_document() -> dict[str, Any]:
                                             "field": {"type": "string"}, "agency": {"type": "string"},
                                             "summary": {"type": "string"}, "decision": {"type": "string"}}}}}},
                          "responses": {"201": _json(_ref("Dossier"), "Opened"),
-                                       "409": _json(_ref("Error"), "The letter is already in a dossier"), **ERRORS}}},
+                                       "409": _json(_ref("Error"), "The letter is already in a dossier"),
+                                       "422": _json(_ref("Error"), "Invalid labels or decision"), **ERRORS}}},
             "/dossiers/{dossier_id}": {"get": {
                 "summary": "A dossier with its letters and steps", "parameters": [dossier_id],
                 "responses": {"200": _json(_ref("Dossier"), "The dossier"), **ERRORS}}},

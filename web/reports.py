@@ -10,13 +10,16 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from core.periods import parse_period
+from ingest.confidentiality import PROTECTED_TYPE, visibilities
 from ingest.reception import identity_shown
 from ingest.reports.charts import svg_data_uri
 from ingest.reports.export import to_csv, to_pdf, to_xlsx
 from ingest.reports.service import FORM_ORDER, build_report, drill
 from models import Dossier, Letter, ReportFile
+from models.audit import record
 from models.reception import ReceptionSession, Visit
 from web.app import services
+from web.letter_view import masked_file_name
 from web.permissions import requires
 
 reports = Blueprint("reports", __name__)
@@ -52,6 +55,7 @@ def index():  # noqa: ANN201
 def drill_down():  # noqa: ANN201
     period = _period()
     key = request.args.get("key", "")
+    dossiers: dict[int, Dossier] = {}
     with services().db.read() as db:
         try:
             what, ids = drill(db, period, key)
@@ -65,13 +69,23 @@ def drill_down():  # noqa: ANN201
             # a denouncer received in person is protected like one who wrote
             rows = [(visit, held, identity_shown(g.user, visit, held, dossiers.get(visit.dossier_id)))
                     for visit, held in found]
-            letters = []
+            letters, names = [], {}
         else:
             letters = list(db.scalars(select(Letter).where(Letter.id.in_(ids))
                                       .order_by(Letter.received_date, Letter.id)))
+            views = visibilities(db, g.user, letters)
+            names = {x.id: masked_file_name(views[x.id].masker, x.original_name) for x in letters}
             rows = []
+    # every view of a denouncer received in person is audited, as on the reception page
+    protected = [(visit.id, held.id, shown) for visit, held, shown in rows
+                 if visit.type == PROTECTED_TYPE or (visit.dossier_id in dossiers and dossiers[visit.dossier_id].protected)]
+    if protected:
+        with services().db.write() as db:
+            for visit_id, session_id, shown in protected:
+                record(db, "view_protected_visit", actor="web", user_id=g.user.id, visit=visit_id,
+                       reception_session=session_id, identity_shown=shown, via="report_drill")
     return render_template("report_drill.html", period=period, key=key, letters=letters, visits=rows,
-                           args=_period_args())
+                           args=_period_args(), names=names)
 
 
 def _download(data: bytes, mimetype: str, name: str) -> Response:

@@ -10,12 +10,12 @@ from sqlalchemy.orm import defer
 
 from classify.corpus import AGENCIES, FIELDS, TYPES
 from core.deadlines import DECISIONS, deadline_state
-from ingest.confidentiality import record_views, visibility
+from ingest.confidentiality import record_views, visibilities, visibility
 from ingest.dossiers import DossierError
 from ingest.review import ReviewInput, correct_page_text, review_letter
 from models import Agency, Dossier, Letter
 from web import labels
-from web.app import services
+from web.app import MAX_ID, services
 from web.letter_view import letter_view
 from web.permissions import requires
 
@@ -36,6 +36,14 @@ def queue_page(page: int, size: int = QUEUE_PAGE) -> tuple[list[Letter], int]:
         return list(rows), total
 
 
+def masked_senders(letters: list[Letter]) -> set[int]:
+    """The letters of a list whose sender the signed-in user may not see: protected by a reviewer's label or
+    by their dossier, not only by the model's guess the list shows."""
+    with services().db.read() as db:
+        views = visibilities(db, g.user, letters)
+    return {letter_id for letter_id, view in views.items() if view.masked}
+
+
 def next_in_queue(after_id: int) -> int | None:
     """The first letter of the queue other than the one just reviewed."""
     with services().db.read() as db:
@@ -49,7 +57,7 @@ def queue():  # noqa: ANN201
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = queue_page(page)
     return render_template("review_queue.html", letters=rows, total=total, page=page, page_size=QUEUE_PAGE,
-                           deadline_state=deadline_state)
+                           deadline_state=deadline_state, masked=masked_senders(rows))
 
 
 def _agency_names() -> dict[str, str]:
@@ -65,13 +73,15 @@ def _resolve_dossier(form) -> str | int | None:  # noqa: ANN001
     if choice == "none" or not choice:
         return None
     if choice != "other":
+        if not choice.isdigit() or int(choice) > MAX_ID:
+            raise DossierError(gettext("không tìm thấy hồ sơ %(number)s", number=choice))
         return int(choice)
     typed = form.get("dossier_no", "").strip()
     if not typed:
         raise DossierError(gettext("chưa nhập số hồ sơ"))
     with services().db.read() as db:
         found = db.scalar(select(Dossier.id).where(Dossier.number == typed))
-        if found is None and typed.lstrip("#").isdigit():
+        if found is None and typed.lstrip("#").isdigit() and int(typed.lstrip("#")) <= MAX_ID:
             found = db.scalar(select(Dossier.id).where(Dossier.id == int(typed.lstrip("#"))))
     if found is None:
         raise DossierError(gettext("không tìm thấy hồ sơ %(number)s", number=typed))

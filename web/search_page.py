@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
@@ -27,6 +28,8 @@ from web.permissions import requires
 
 search_page = Blueprint("search_page", __name__)
 PAGE_SIZE = 20
+MAX_LIMIT = 200
+MAX_OFFSET = 2**31 - 1
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:
@@ -47,19 +50,22 @@ def query_from_args(args: Any, *, limit: int = PAGE_SIZE) -> SearchQuery:
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from exc
 
-    def number(name: str, default: int) -> int:
+    def number(name: str, default: int, low: int, high: int) -> int:
         try:
-            return int(args.get(name) or default)
+            value = int(args.get(name) or default)
         except ValueError as exc:
             raise ValueError(gettext("%(name)s phải là số", name=name)) from exc
+        return min(high, max(low, value))  # a negative limit would mean "all", a huge offset overflows
 
     dossier = args.get("dossier") or None
+    if dossier and str(dossier).isdigit() and int(dossier) > MAX_OFFSET:
+        dossier = "0"  # names no dossier (ids are 32-bit), rather than overflowing the index's integer
     return SearchQuery(
         text=(args.get("q") or "").strip(), type=args.get("type") or None, agency=args.get("agency") or None,
         field=args.get("field") or None, status=args.get("status") or None, channel=args.get("channel") or None,
         dossier_id=int(dossier) if dossier and str(dossier).isdigit() else None, date_from=day("from"),
-        date_to=day("to"), sort=args.get("sort") or "relevance", limit=number("limit", limit),
-        offset=number("offset", 0))
+        date_to=day("to"), sort=args.get("sort") or "relevance", limit=number("limit", limit, 1, MAX_LIMIT),
+        offset=number("offset", 0, 0, MAX_OFFSET))
 
 
 def matches_without_identity(parsed: ParsedQuery, masked_text: str) -> bool:
@@ -75,6 +81,12 @@ def matches_without_identity(parsed: ParsedQuery, masked_text: str) -> bool:
             return False
     digits = re.sub(r"\D", "", masked_text)
     return all(i.value in digits for i in parsed.identifiers if i.kind in ("citizen_id", "phone"))
+
+
+def plain_snippet(text: str, width: int = 180) -> str:
+    """The beginning of a text as a snippet without marks: escaped, whitespace collapsed."""
+    piece = " ".join(text[:width].split())
+    return escape(piece) + ("…" if len(text) > width else "")
 
 
 @dataclass
@@ -104,7 +116,8 @@ def masked_hits(session: Session, user: User | None, result: SearchResult, query
             if parsed is not None and not matches_without_identity(parsed, text):
                 withheld += 1
                 continue
-            cut = snippet(text, parsed) if parsed else text[:180]
+            # a snippet is HTML (escaped text and <mark>): the page shows it as is
+            cut = snippet(text, parsed) if parsed else plain_snippet(text)
             hit = SearchHit(letter_id=hit.letter_id, register_no=hit.register_no, score=hit.score,
                             sender=MASK if hit.sender else hit.sender, snippet=cut, received_date=hit.received_date)
         if view.protected:

@@ -12,6 +12,17 @@ from ingest.errors import IntakeError
 from ingest.intake import check_channel, register_file
 from ingest.services import Services
 
+# the HTTP status of a refused file, by its refusal code; content refusals (corrupt, encrypted, ...) are 422
+STATUS_FOR_CODE = {"unsupported_type": 415, "file_too_large": 413, "too_many_pages": 413, "image_too_large": 413,
+                   "bad_request": 400, "storage_full": 507}
+
+
+def refusal_status(outcomes: list[dict]) -> int | None:
+    """When no file of an upload was registered: the status its first refusal calls for; else None."""
+    if not outcomes or any("letter_id" in o for o in outcomes):
+        return None
+    return STATUS_FOR_CODE.get(outcomes[0].get("code", ""), 422)
+
 
 def parse_received(value: str | None) -> date | None:
     """``dd/mm/yyyy`` or ``YYYY-MM-DD``; empty means today."""
