@@ -129,7 +129,8 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
             parts.append(r"[\s.\-]*".join(word))
         else:
             parts.append(re.escape(word))
-    return re.compile(r"(?<![^\W_])" + r"[\s,.;:\-]+".join(parts) + r"(?![^\W_])")
+    # file names join words with underscores and slashes: "Tran_Thi_Mat.pdf" spells the name too
+    return re.compile(r"(?<![^\W_])" + r"[\s,.;:\-_/]+".join(parts) + r"(?![^\W_])")
 
 
 class Masker:

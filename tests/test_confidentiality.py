@@ -149,6 +149,7 @@ def test_masking_finds_the_identity_in_any_accent_form_spacing_or_digit_grouping
     masked = masker.text(text)
     assert not _leaks(masked.replace("Mậtxyz", ""))
     assert masked.count(MASK) == 6 and "Mậtxyz" in masked
+    assert masker.text("don-to-cao_Tran_Thi_Mat.pdf") == f"don-to-cao_{MASK}.pdf"
 
 
 def test_page_images_black_out_the_words_that_spell_the_identity(tmp_path) -> None:  # noqa: ANN001

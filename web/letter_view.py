@@ -57,12 +57,10 @@ class LetterView:
 
 
 def masked_file_name(masker: Masker, name: str | None) -> str:
-    """A file name with the identity masked, reading "_" as a space ("Tran_Thi_Mat.pdf")."""
+    """A file name with the identity masked (the masker reads "_" as a space: "Tran_Thi_Mat.pdf")."""
     if not name or not masker:
         return name or ""
-    spaced = name.replace("_", " ")
-    masked = masker.text(spaced) or ""
-    return name if masked == spaced else masked
+    return masker.text(name) or ""
 
 
 def text_segments(text: str, words: list[dict[str, Any]] | None) -> list[tuple[str, bool]]:
