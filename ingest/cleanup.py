@@ -55,6 +55,9 @@ SHORT_TEXT_CONTRAST = 2.0  # below this line_confidence the line-shape test deci
 MIN_NEIGHBOURS = 8  # ink pixels within 9×9 (~2 mm on the thumbnail) for a pixel to count as text
 UNEVEN_PAPER = 30  # grey levels between the paper's 2nd and 98th percentile that call for flattening
 NOISE_SIGMA_DENOISE = 5.0  # grey levels (as estimate_noise measures); cleaner pages pass untouched
+MIN_PAGE_SIDE = 16  # pixels: no line of text fits in a narrower image; such an image is a blank page
+MAX_OUTPUT_PIXELS = 64_000_000  # upscaling never makes a page larger than this (a 60 M pixel 72-dpi image)
+MAX_OUTPUT_SIDE = 32_000  # nor longer than Tesseract reads (32767)
 
 
 @dataclass
@@ -109,7 +112,8 @@ def thumbnail(gray: Image.Image, long_side: int = ANALYSIS_LONG_SIDE) -> tuple[n
     Area averaging also averages away pixel noise and JPEG ringing before anything is measured.
     """
     # An integer box reduction is the cheapest area average (a fractional resize costs 3x more).
-    step = max(1, math.ceil(max(gray.size) / long_side))
+    # never more than the short side, so a strip of a page keeps at least one pixel across
+    step = max(1, min(math.ceil(max(gray.size) / long_side), min(gray.size)))
     return np.asarray(gray.reduce(step) if step > 1 else gray), 1.0 / step
 
 
@@ -484,19 +488,34 @@ def denoise(gray: np.ndarray, scale: float = 1.0) -> np.ndarray:
     return cv2.medianBlur(gray, 3 if scale < 1.5 else 5)
 
 
+def _largest_scale(width: int, height: int) -> float:
+    """The largest factor a page may be resized by without exceeding the output limits."""
+    return min(MAX_OUTPUT_SIDE / max(width, height), math.sqrt(MAX_OUTPUT_PIXELS / (width * height)))
+
+
+def _blank(gray: Image.Image, dpi: int | None, layout: Layout) -> CleanPage:
+    """``gray`` as it is, marked blank: nothing to straighten, rescale or read."""
+    return CleanPage(image=gray, rotation=0, skew=0.0, dpi=dpi or TARGET_DPI, scale=1.0, noise=0.0, layout=layout)
+
+
 def clean_page(image: Image.Image, dpi: int | None = None) -> CleanPage:
     """Make ``image`` upright, straight, clean and ~300 dpi for Tesseract; report what was done."""
     gray = to_gray(image)
+    if min(gray.size) < MIN_PAGE_SIDE:
+        return _blank(gray, dpi, Layout(blank=True))
     small, factor = thumbnail(gray)
     background = paper_background(small)
     if background is not None:
         small = flatten(small, background)
     mask = binarise(small)
     layout = analyse_layout(mask, factor)
+    if layout.blank:  # no ink: resampling a page nobody will read would only cost time and memory
+        return _blank(gray, dpi, layout)
     source_dpi = _effective_dpi(dpi, layout.x_height)
     scale = _scale_for(source_dpi)
     if abs(scale - 1.0) < 0.05:
         scale = 1.0
+    scale = min(scale, _largest_scale(*gray.size))
     noise = estimate_noise(gray)
     skew = layout.skew if abs(layout.skew) >= MIN_SKEW else 0.0
     needs_denoise = noise >= NOISE_SIGMA_DENOISE

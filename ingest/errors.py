@@ -16,6 +16,7 @@ MESSAGES_VI: dict[str, str] = {
     "bad_request": "Yêu cầu không hợp lệ.",
     "ocr_failed": "Không nhận dạng được chữ trên trang.",
     "worker_died": "Tiến trình xử lý bị dừng nhiều lần trên trang này.",
+    "page_too_large": "Trang quá lớn để đọc (kích thước hoặc lượng chữ vượt giới hạn).",
     "storage_full": "Máy chủ đã hết chỗ lưu trữ: tệp chưa được nhận, xin gửi lại sau.",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,10 +44,11 @@ def check_channel(channel: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """The base name only (no folders, no control characters), kept for display; never used as a path."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    """The base name only (no folders, no control or bidi characters, NFC), kept for display; never used as a
+    path (originals are stored under their digest)."""
+    base = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
-    return (cleaned or "unnamed")[:255]
+    return (cleaned if cleaned.strip(".") else "unnamed")[:255]  # "", ".", "..": nothing to show
 
 
 def register_file(svc: Services, data: bytes, name: str, *, channel: str = "post",
@@ -60,7 +62,7 @@ def register_file(svc: Services, data: bytes, name: str, *, channel: str = "post
     settings = svc.settings
     check_channel(channel)
     info = inspect(data, name, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pages,
-                   max_pixels=settings.max_image_pixels)
+                   max_pixels=settings.max_image_pixels, max_text_chars=settings.max_text_chars)
     sha = sha256_of(data)
     display_name = safe_name(name)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import sys
 
 from rq import Queue, Worker
@@ -23,6 +24,29 @@ def preload() -> None:
     registered_stages()
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (and its children's: Tesseract) at ``megabytes`` MiB; 0 leaves it."""
+    if megabytes <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+class LimitedWorker(Worker):
+    """An RQ worker whose work-horses run under ``DONTHU_JOB_MEMORY_MB``: a hostile page that would need more
+    memory fails with MemoryError (the reader fails the page with that reason) instead of swapping the machine
+    into the OOM killer. The limit is set in the forked horse only, so the worker itself is never starved."""
+
+    job_memory_mb = 0
+
+    def main_work_horse(self, job, queue) -> None:  # noqa: ANN001 - rq.Job, rq.Queue
+        limit_memory(self.job_memory_mb)
+        super().main_work_horse(job, queue)
+
+
 def main(argv: list[str]) -> int:
     # Tesseract's OpenMP threads fight each other when pages run in parallel processes (domain notes).
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -32,7 +56,8 @@ def main(argv: list[str]) -> int:
     svc = Services.from_env()
     connection = redis_connection(svc)
     queue = Queue(svc.settings.queue_name, connection=connection)
-    worker = Worker([queue], connection=connection, job_monitoring_interval=5)
+    worker = LimitedWorker([queue], connection=connection, job_monitoring_interval=5)
+    worker.job_memory_mb = svc.settings.job_memory_mb
     burst = "--burst" in argv
     worker.work(burst=burst, with_scheduler=True, logging_level=os.environ.get("DONTHU_LOG_LEVEL", "INFO"))
     return 0

@@ -34,6 +34,11 @@ class FileStore:
         return f"files/{sha[:2]}/{sha}.pages/{index:04d}.png"
 
     def path(self, relpath: str) -> Path:
+        """``relpath`` inside the data dir. Stored paths are built from digests, never from names; one that would
+        leave the data dir (absolute, or with "..") can only come from a tampered row and is refused."""
+        parts = Path(relpath).parts
+        if not parts or Path(relpath).is_absolute() or ".." in parts:
+            raise ValueError(f"stored path {relpath!r} is not inside the data dir")
         return self.data_dir / relpath
 
     def put_original(self, data: bytes, sha: str, ext: str) -> str:

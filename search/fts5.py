@@ -93,7 +93,8 @@ def _names(doc: SearchDocument) -> str:
 
 
 def _quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
+    """An FTS5 string: quotes doubled, NUL dropped (FTS5 reads it as the end of the query: "unterminated string")."""
+    return '"' + word.replace("\x00", "").replace('"', '""') + '"'
 
 
 def _term_expr(term: Term, exact: bool) -> str:
