@@ -102,7 +102,8 @@ def _preview(image, words: list[dict]) -> tuple[bytes, list[dict], tuple[int, in
 
     scale = min(1.0, PREVIEW_MAX_WIDTH / image.width)
     if scale < 1.0:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BILINEAR)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))  # a 1-px strip stays 1 px
+        image = image.resize(size, Image.Resampling.BILINEAR)
         words = [{**w, "box": [round(v * scale) for v in w["box"]]} if "box" in w else w for w in words]
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=1)  # fast: a working copy, made again if lost
@@ -136,7 +137,8 @@ def read_letter_page(svc: Services, dispatch: Dispatcher, letter_id: int, index:
         return
     try:
         data = svc.store.read(rel)
-        reading = read_page(data, media_type, index, lang=settings.ocr_lang, dpi=settings.ocr_dpi)
+        reading = read_page(data, media_type, index, lang=settings.ocr_lang, dpi=settings.ocr_dpi,
+                            max_pixels=settings.max_image_pixels)
         failpoint(settings, "page.read.after")  # read, nothing stored yet
     except PermanentPageError as exc:
         _finish_failed_page(svc, letter_id, index, exc.code, exc.message)
