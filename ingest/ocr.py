@@ -92,7 +92,9 @@ def _write_input(image: Image.Image, dpi: int) -> str:
         fd, path = tempfile.mkstemp(prefix="donthu_ocr_", suffix=".tif", dir=folder)
         os.close(fd)
         try:
-            image.save(path, format="TIFF", dpi=(dpi, dpi))
+            # uncompressed: Pillow would otherwise reuse the source's compression (a G4 fax TIFF's "group4",
+            # which cannot encode the cleaned greyscale page)
+            image.save(path, format="TIFF", dpi=(dpi, dpi), compression="raw")
             return path
         except OSError:
             Path(path).unlink(missing_ok=True)

@@ -175,3 +175,15 @@ def test_donthu_ocr_json_reads_a_rotated_scan_without_storing_it(svc: Services, 
     assert cer(ground_truth(SHORT), out["text"]) < 0.02
     with svc.db.read() as session:
         assert session.scalar(select(func.count(Letter.id))) == 0  # nothing stored
+
+
+@pytest.mark.slow
+def test_a_black_and_white_fax_tiff_is_read(svc: Services) -> None:
+    """Office scanners in black-and-white mode write CCITT G4 TIFFs; Pillow must not reuse that compression for
+    the cleaned greyscale page it hands to Tesseract."""
+    image = render_page(SHORT, dpi=200).convert("1")
+    buf = io.BytesIO()
+    image.save(buf, format="TIFF", compression="group4", dpi=(200, 200))
+    letter = _ingest(svc, buf.getvalue(), "fax.tif")
+    assert letter.status == "ocr_done", letter.error
+    assert "Đồng Tâm" in letter.full_text
