@@ -476,14 +476,16 @@ class Client:
         self.conn: http.client.HTTPConnection | None = None
         self.used = False
 
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, bytes]:
+    def request(self, method: str, path: str, body: str | bytes | None = None, *,
+                content_type: str = "application/x-www-form-urlencoded",
+                accept: str = "text/html") -> tuple[int, str, bytes]:
         """(status, Location header, body); a connection the server closed while idle is reopened once."""
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn, self.used = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout), False
-            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Accept": "text/html"}
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Accept": accept}
             if body is not None:
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                headers["Content-Type"] = content_type
             try:
                 self.conn.request(method, path, body=body, headers=headers)
                 response = self.conn.getresponse()
@@ -531,6 +533,7 @@ class Sample:
     route: str
     seconds: float
     outcome: str
+    at: float = 0.0  # time.perf_counter() when the request started
 
 
 def run_user(client: Client, routes: list[Route], wl: Workload, rng: random.Random, think: float,
@@ -549,7 +552,7 @@ def run_user(client: Client, routes: list[Route], wl: Workload, rng: random.Rand
             result = type(exc).__name__
             client.close()
         if started >= measure_from:
-            out.append(Sample(route.name, time.perf_counter() - started, result))
+            out.append(Sample(route.name, time.perf_counter() - started, result, started))
         if think:
             stop.wait(rng.uniform(0, think))
     client.close()

@@ -55,8 +55,10 @@ class RQDispatcher:
         queue.enqueue_many(data)
 
     def stages(self, letter_id: int, job_id: str) -> None:
+        # at the front: a read letter is classified in seconds, not after the hundreds of pages queued behind it
+        # (reviewers see each letter as soon as it is read, not when the whole batch is)
         get_queue(self.svc).enqueue("ingest.jobs.stages_job", letter_id, job_timeout=self.svc.settings.job_timeout,
-                                    **self._options(job_id, f"post-OCR stages of letter {letter_id}"))
+                                    at_front=True, **self._options(job_id, f"post-OCR stages of letter {letter_id}"))
 
 
 class InlineDispatcher:

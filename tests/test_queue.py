@@ -147,3 +147,12 @@ def test_retry_reruns_a_failed_letter(svc: Services, workers: Workers, tmp_path)
     wait_for(lambda: _status(svc, letter_id) == "ocr_done", timeout=60, message="the retried letter")
     with svc.db.read() as session:
         assert session.get(Letter, letter_id).error is None
+
+
+def test_a_read_letters_stages_jump_the_queue_of_waiting_pages(svc: Services) -> None:
+    from ingest.dispatch import RQDispatcher, get_queue
+
+    dispatch = RQDispatcher(svc)
+    dispatch.pages(1, [(i, f"donthu-page-1-{i}-waiting") for i in range(5)])  # a batch's pages, no worker yet
+    dispatch.stages(2, "donthu-stages-2-now")
+    assert get_queue(svc).job_ids[0] == "donthu-stages-2-now"
