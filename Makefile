@@ -39,7 +39,7 @@ test: setup
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
 	  export DONTHU_TEST_DATABASE_URL=$${DONTHU_TEST_DATABASE_URL:-$(PG_URL)}; echo "PostgreSQL tests: on"; \
 	else echo "PostgreSQL tests: off (no server on 127.0.0.1:5432)"; fi; \
-	$(BIN)/ruff check . && $(BIN)/pytest -ra --timeout=600 --durations=15
+	$(BIN)/ruff check . && $(BIN)/pytest -ra -n 2 --dist loadgroup --timeout=600 --durations=15
 
 test-fast: setup
 	$(BIN)/pytest -ra -m "not slow and not browser" --timeout=300

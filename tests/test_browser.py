@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,18 +32,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def live_system(tmp_path: Path) -> Iterator[str]:
-    """The real thing: `donthu run --port N --data-dir DIR` with its own private Redis, workers and gunicorn."""
+@contextlib.contextmanager
+def running_donthu(tmp_path: Path, data: Path, workers: int = 2) -> Iterator[str]:
+    """`donthu run --port N --data-dir DATA` with its own private Redis, workers and gunicorn; stopped by Ctrl-C."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DONTHU_")}
-    env.update(DONTHU_ADMIN_PASSWORD=PASSWORD, DONTHU_WORKERS="2")
+    env.update(DONTHU_ADMIN_PASSWORD=PASSWORD, DONTHU_WORKERS=str(workers))
     log = (tmp_path / "run.log").open("wb")
-    command = [sys.executable, "-m", "web.cli", "run", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+    command = [sys.executable, "-m", "web.cli", "run", "--port", str(port), "--data-dir", str(data)]
     proc = subprocess.Popen(command, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the first start trains the model; a busy 2-core machine boots slowly
     while True:
         try:
             if urllib.request.urlopen(f"{url}/login", timeout=2).status == 200:
@@ -50,6 +51,8 @@ def live_system(tmp_path: Path) -> Iterator[str]:
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)  # leave no server, workers or Redis behind
             pytest.fail("donthu run did not serve the login page:\n" + (tmp_path / "run.log").read_text())
         time.sleep(0.3)
     yield url
@@ -60,6 +63,13 @@ def live_system(tmp_path: Path) -> Iterator[str]:
         os.killpg(proc.pid, signal.SIGKILL)
         pytest.fail("donthu run did not stop on Ctrl-C")
     assert proc.returncode == 0
+
+
+@pytest.fixture
+def live_system(tmp_path: Path) -> Iterator[str]:
+    """The real thing, on a fresh data dir."""
+    with running_donthu(tmp_path, tmp_path / "data") as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,11 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, running_donthu
 
 pytestmark = pytest.mark.browser
 
@@ -51,32 +47,10 @@ document.addEventListener('securitypolicyviolation', e => {
 def xss_system(tmp_path: Path, trained_models: Path) -> Iterator[str]:
     """``donthu run`` as in test_browser, on a data dir that already holds the trained classifier (no 10 s of
     training at start)."""
-    port = _free_port()
     data = tmp_path / "data"
     shutil.copytree(trained_models, data / "models")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DONTHU_")}
-    env.update(DONTHU_ADMIN_PASSWORD=PASSWORD, DONTHU_WORKERS="1")
-    log = (tmp_path / "run.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "web.cli", "run", "--port", str(port), "--data-dir", str(data),
-                             "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/login", timeout=2).status == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("donthu run did not serve the login page:\n" + (tmp_path / "run.log").read_text())
-        time.sleep(0.2)
-    yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(40)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    with running_donthu(tmp_path, data, workers=1) as url:
+        yield url
 
 
 @pytest.fixture

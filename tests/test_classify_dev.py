@@ -15,7 +15,7 @@ from tests.conftest import ARTIFACTS
 from tests.dev_set import DEV_PATH
 from web.cli import main as cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ocr_dev_set")]  # one worker OCRs the dev set once
 
 
 def _above(ours: float, baseline: float) -> bool:

@@ -19,7 +19,7 @@ from models import Letter
 from search.base import SearchQuery
 from tests.dev_set import load_dev
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ocr_dev_set")]  # one worker OCRs the dev set once
 
 
 def _ingest_in_order(svc: Services, records: list[dict]) -> dict[str, int]:
