@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,15 @@ from ingest.services import Services
 
 def _svc() -> Services:
     return Services.from_env()
+
+
+@contextlib.contextmanager
+def _as_click_error() -> Iterator[None]:
+    """A DonthuError becomes click's plain "Error: message" and exit code 1, not a traceback."""
+    try:
+        yield
+    except DonthuError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 def _emit(obj: dict) -> None:
@@ -158,10 +169,8 @@ def retry(letter_ids: tuple[int, ...], sync: bool) -> None:
     svc = _svc()
     dispatch = InlineDispatcher(svc) if sync else RQDispatcher(svc)
     for letter_id in letter_ids:
-        try:
+        with _as_click_error():
             again = retry_letter(svc, dispatch, letter_id)
-        except DonthuError as exc:
-            raise click.ClickException(exc.message) from exc
         click.echo(f"letter {letter_id}: {'queued again' if again else 'not failed, nothing to do'}")
 
 
@@ -189,10 +198,8 @@ def ocr(file: str, as_json: bool, jobs: int) -> None:
 
     svc = _svc()
     data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-    try:
+    with _as_click_error():
         pages = ocr_file(data, file, svc.settings, jobs=jobs or svc.settings.worker_count)
-    except DonthuError as exc:
-        raise click.ClickException(exc.message) from exc
     text = "\n\n".join(p.text for p in pages).strip()
     if as_json:
         _emit({"pages": [p.as_json() for p in pages], "text": text})
@@ -437,10 +444,8 @@ def backup(archive: str, as_json: bool) -> None:
     """Write the database snapshot and every file of the data dir to ARCHIVE (a .tar), safely while running."""
     from ingest.backup import backup as run_backup
 
-    try:
+    with _as_click_error():
         report = run_backup(_svc(), Path(archive))
-    except DonthuError as exc:
-        raise click.ClickException(exc.message) from exc
     if as_json:
         _emit(report.as_dict())
     else:
@@ -455,10 +460,8 @@ def restore(archive: str, as_json: bool) -> None:
     """Restore ARCHIVE into the (empty) data dir and database configured, migrate it and check it."""
     from ingest.backup import restore as run_restore
 
-    try:
+    with _as_click_error():
         report = run_restore(_svc(), Path(archive))
-    except DonthuError as exc:
-        raise click.ClickException(exc.message) from exc
     if as_json:
         _emit(report.as_dict())
     else:
@@ -475,11 +478,9 @@ def copy_db(target_url: str) -> None:
     from ingest.dbcopy import copy_database
 
     svc = _svc()
-    try:
+    with _as_click_error():
         report = copy_database(svc.settings.database_url, target_url,
                                progress=lambda table, rows: click.echo(f"  {table}: {rows}", err=True))
-    except DonthuError as exc:
-        raise click.ClickException(exc.message) from exc
     click.echo(f"đã chép {report.rows} dòng của {len(report.tables)} bảng; tiếp theo: đặt DONTHU_DATABASE_URL "
                "sang cơ sở dữ liệu mới rồi chạy `donthu reindex`")
 
