@@ -14,22 +14,18 @@ Prints one line per engine and a JSON summary; exit code 0 iff every table and f
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from core.periods import week_of  # noqa: E402
 from core.settings import load_settings  # noqa: E402
@@ -40,7 +36,7 @@ from ingest.intake import register_file  # noqa: E402
 from ingest.reports.filing import file_report  # noqa: E402
 from ingest.services import Services  # noqa: E402
 from models import Letter  # noqa: E402
-from models.session import dispose_all  # noqa: E402
+from tests.conftest import scratch_pg_database  # noqa: E402
 from web.accounts import create_user  # noqa: E402
 from web.bootstrap import prepare_database, prepare_model  # noqa: E402
 
@@ -73,23 +69,6 @@ def build_office(svc: Services, letters: int) -> None:
             add_attachment(session, svc.settings.data_dir, dossier, f"%PDF-1.4 trả lời {letter.id}".encode(),
                            "tra-loi.pdf", user_id)
     file_report(svc, week_of(date.today()))
-
-
-@contextlib.contextmanager
-def pg_database(admin_url: str) -> Iterator[str]:
-    import psycopg
-
-    url = make_url(admin_url)
-    name = f"donthu_bk_{uuid.uuid4().hex[:10]}"
-    admin = psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
-                            autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def round_trip(label: str, source: Services, target: Services, work: Path) -> dict:
@@ -134,7 +113,7 @@ def main() -> int:
                                                              f"sqlite:///{work / 'restored' / 'donthu.db'}"), work))
         if not args.no_pg:
             try:
-                with pg_database(args.pg) as source_url, pg_database(args.pg) as target_url:
+                with scratch_pg_database(args.pg, "donthu_bk") as source_url, scratch_pg_database(args.pg, "donthu_bk") as target_url:
                     pg_source = services(work / "office-pg", source_url)
                     build_office(pg_source, min(args.letters, 200))
                     results.append(round_trip("postgresql", pg_source, services(work / "restored-pg", target_url),

@@ -3,6 +3,7 @@ for one test, and background workers running as real processes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -92,6 +93,25 @@ def _pg_admin():  # noqa: ANN202
     url = make_url(PG_URL)
     return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
                            dbname=url.database, autocommit=True), url
+
+
+@contextlib.contextmanager
+def scratch_pg_database(admin_url: str, prefix: str = "donthu_s") -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``admin_url``'s server, dropped on the way out (tests and benches)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+                            dbname=url.database, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        dispose_all()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

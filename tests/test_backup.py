@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tarfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +18,9 @@ from ingest.dossiers import add_attachment, open_dossier
 from ingest.intake import register_file
 from ingest.services import Services
 from models import Letter
-from models.session import dispose_all, is_sqlite
+from models.session import is_sqlite
 from search.base import SearchQuery
-from tests.conftest import PG_URL, _pg_admin
+from tests.conftest import PG_URL, scratch_pg_database
 from tests.webkit import make_user
 
 TEXTS = [
@@ -47,15 +46,8 @@ def _office(svc: Services) -> None:
 def _spare_pg() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("DONTHU_TEST_DATABASE_URL is not set")
-    admin, url = _pg_admin()
-    name = f"donthu_r_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_pg_database(PG_URL, "donthu_r") as url:
+        yield url
 
 
 @pytest.fixture
