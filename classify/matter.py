@@ -194,10 +194,13 @@ def term_vector(text: str, sender: str | None) -> dict[str, float]:
     return {w: v / norm for w, v in weights.items()}
 
 
-def keywords(about: str, count: int = 16) -> list[str]:
+def keywords(about: str, count: int = 10) -> list[str]:
     """The rarest words of a letter's :func:`body` (by the corpus's idf, then how often the letter uses them), leaving out words in
     more than 2% of the corpus: what a more-like-this query asks the index for. Rare words have short posting
-    lists, so the query stays fast however large the index grows."""
+    lists, so the query stays fast however large the index grows.
+
+    Ten, not more: on the corpus's 90 re-sends the distinctive-words route finds the original as often with 10
+    as with 16 (85), while at 100,000 letters ranking the union of 16 posting lists costs twice as much."""
     idf, unseen = _idf()
     floor = unseen - math.log(50)  # idf of a word in 2% of the corpus
     counts = Counter(_TOKEN.findall(fold(about)))

@@ -405,15 +405,15 @@ class FTS5Backend:
             return []
         marks = ",".join(str(int(r[0])) for r in page)
         rows = {int(r[0]): r for r in conn.exec_driver_sql(
-            f"SELECT d.letter_id, d.register_no, d.sender, d.received_date, f.body FROM search_docs d "
+            f"SELECT d.letter_id, d.register_no, d.sender, d.received_date, f.body, f.body_f FROM search_docs d "
             f"JOIN search_fts f ON f.rowid = d.letter_id WHERE d.letter_id IN ({marks})")}
         hits: list[SearchHit] = []
         first_level, best = (page[0][1], -page[0][2] or 1.0) if page else (0, 1.0)
         for letter_id, level, rank in page:
-            _, register_no, sender, received, body = rows[int(letter_id)]
+            _, register_no, sender, received, body, body_f = rows[int(letter_id)]
             # bm25 is negative, better is lower; each level further from the best hit's halves the score
             score = 1.0 if sort == "date" else round(min(1.0, -rank / best) * 0.5 ** (level - first_level), 4)
-            hits.append(SearchHit(int(letter_id), register_no, score, sender, snippet(body, parsed),
+            hits.append(SearchHit(int(letter_id), register_no, score, sender, snippet(body, parsed, folded=body_f),
                                   date.fromisoformat(received)))
         return hits
 

@@ -49,11 +49,15 @@ def _marked_by_regex(text: str, folded: str, terms: list[Term]) -> list[tuple[in
     return marked
 
 
-def snippet(text: str, parsed: ParsedQuery, *, width: int = 180) -> str:
-    """About ``width`` characters of ``text`` around the densest cluster of matched words, marked up."""
-    text = normalize(text or "")
+def snippet(text: str, parsed: ParsedQuery, *, width: int = 180, folded: str | None = None) -> str:
+    """About ``width`` characters of ``text`` around the densest cluster of matched words, marked up.
+
+    ``folded``: ``fold(text)`` of an already normalised ``text``, when the caller has it (the index stores
+    both), which spares normalising and folding the whole letter for every hit."""
     terms = parsed.all_terms()
-    folded = fold(text) if terms else ""
+    if folded is None:
+        text = normalize(text or "")
+        folded = fold(text) if terms else ""
     if terms and len(folded) == len(text):
         marked = _marked_by_regex(text, folded, terms)
     else:  # a text whose folding changes its length: fold word by word

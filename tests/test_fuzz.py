@@ -192,6 +192,14 @@ def test_snippets_are_html_safe_and_quote_the_text(text: str, query: str) -> Non
     assert _squash(shown).replace(" ", "") in _squash(normalize(text)).replace(" ", "")
 
 
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(ANY_TEXT, ANY_TEXT)
+def test_a_snippet_from_the_stored_folded_text_equals_one_that_folds_it_itself(text: str, query: str) -> None:
+    stored = normalize(text)  # what the index keeps, with fold(stored) beside it
+    assert snippet(stored, parse(query), folded=fold(stored)) == snippet(text, parse(query))
+
+
 # -- ingest/sniff + ingest/reader: damaged files --------------------------------------------------------------
 
 def _seeds() -> list[tuple[str, bytes]]:

@@ -57,3 +57,21 @@ def test_fold_leaves_only_ascii_for_vietnamese_letters(text: str) -> None:
     folded = fold(text)
     assert folded.isascii() and fold(folded) == folded
     assert fold(normalize(text)) == folded  # tone placement never changes the folded form
+
+
+def _fold_reference(text: str, lower: bool) -> str:
+    """The definition: decompose, drop every combining mark, đ → d, recompose."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d").replace("Đ", "D")
+    stripped = unicodedata.normalize("NFC", stripped)
+    return stripped.lower() if lower else stripped
+
+
+@given(st.text(max_size=40) | VIETNAMESE, st.booleans())
+def test_fold_a_character_at_a_time_equals_folding_the_whole_text(text: str, lower: bool) -> None:
+    assert fold(text, lower=lower) == _fold_reference(text, lower)
+
+
+def test_fold_of_decomposed_marks_and_composing_scripts_matches_the_definition() -> None:
+    for text in ("e\u0301", "Nguye\u0302\u0303n", "\u1100\u1161", "ǅ", "İ", "“Hòa” – …"):
+        assert fold(text) == _fold_reference(text, True), text
