@@ -71,6 +71,9 @@ class Settings:
     signer_name: str = ""
     # cookies only over HTTPS: on behind a TLS proxy in production; off for http://127.0.0.1 on one machine
     secure_cookies: bool = False
+    # reverse proxies in front of the web app (nginx …): their X-Forwarded-For/-Proto/-Host are trusted this many
+    # hops deep, so login throttling and the audit see the client's address, not the proxy's (0: no proxy)
+    proxy_hops: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     # e-mail for reminders: no host, no e-mail (the in-app notifications still appear)
@@ -178,6 +181,7 @@ def load_settings() -> Settings:
         signer_title=_env("SIGNER_TITLE", "TL. BAN THƯỜNG VỤ\nTRƯỞNG BAN"),
         signer_name=_env("SIGNER_NAME", ""),
         secure_cookies=(_env("SECURE_COOKIES", "0") or "0").lower() in ("1", "true", "yes"),
+        proxy_hops=_number("PROXY_HOPS", 0),
         host=_env("HOST", "127.0.0.1"),
         port=_number("PORT", 8000),
         smtp_host=_env("SMTP_HOST"),

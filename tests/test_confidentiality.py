@@ -16,7 +16,7 @@ from PIL import Image
 from core.vntext import fold
 from ingest.confidentiality import MASK, Masker, masked_png
 from ingest.services import Services
-from models import AuditEvent, Dossier, Letter
+from models import AuditEvent, Dossier, Letter, Page
 from tests.webkit import DENUNCIATION, app_client, csrf, login, make_letter, make_user
 
 # the identity as written, and the forms a leak could take
@@ -164,3 +164,19 @@ def test_page_images_black_out_the_words_that_spell_the_identity(tmp_path) -> No
     out = Image.open(io.BytesIO(masked_png(str(path), boxes)))
     assert out.getpixel((60, 15)) == (0, 0, 0) and out.getpixel((150, 15)) == (0, 0, 0)
     assert out.getpixel((15, 15)) == (255, 255, 255) and out.getpixel((205, 15)) == (255, 255, 255)
+
+
+def test_a_scan_that_cannot_be_masked_is_refused_and_the_attempt_is_audited(
+        svc: Services, case: dict, tmp_path) -> None:  # noqa: ANN001
+    image = svc.store.path("pages/unmaskable.png")
+    image.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 20), "white").save(image)
+    with svc.db.write() as session:
+        page = session.query(Page).filter_by(letter_id=case["letter_id"]).first()
+        page.image_path, page.words = "pages/unmaskable.png", []  # a scan OCR found no word boxes on
+    officer = _client(svc, "officer-b@example.vn")
+    assert officer.get(f"/letters/{case['letter_id']}/pages/{page.index}.png").status_code == 403
+    with svc.db.read() as session:
+        views = session.query(AuditEvent).filter_by(action="view_protected", letter_id=case["letter_id"],
+                                                    user_id=case["officer"]).all()
+    assert [(e.detail.get("refused"), e.detail["identity_shown"]) for e in views] == [(True, False)]

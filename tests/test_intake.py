@@ -138,3 +138,12 @@ def test_cli_ingest_without_redis_keeps_the_letter_for_the_sweeper(svc: Services
     with svc.db.read() as session:
         letter = session.get(Letter, outcome["letter_id"])
         assert letter.status == "queued" and os.path.exists(svc.store.path(letter.storage_path))
+
+
+@pytest.mark.parametrize("command", [["status", "1"], ["retry", "1", "--sync"]])
+def test_letter_commands_on_a_fresh_data_dir_say_the_letter_does_not_exist(tmp_path: Path, command: list[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DONTHU_DATABASE_URL", raising=False)  # the data dir's own SQLite, never migrated
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "fresh"), *command])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # click's error, no traceback
+    assert "letter 1 does not exist" in result.output, result.output

@@ -380,6 +380,23 @@ def test_right_passwords_do_not_count_so_an_office_behind_one_address_is_not_loc
     assert _attempt(app, "busy@example.vn", "10.0.1.1") == 302  # a right one wipes the account's count
 
 
+def test_behind_a_trusted_proxy_the_client_address_is_counted_not_the_proxys(svc: Services) -> None:
+    app = create_app(svc.settings.with_overrides(proxy_hops=1))
+    app.config["TESTING"] = True
+    make_user(svc, "clerk", "office@example.vn")
+    proxy = app.test_client()
+    proxy.environ_base["REMOTE_ADDR"] = "127.0.0.1"  # every request arrives from the proxy
+    for n in range(MAX_FAILURES):
+        proxy.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+        assert _try_login(proxy, f"guess{n}@example.vn", "wrong-password").status_code == 401
+    assert _try_login(proxy, "office@example.vn", PASSWORD).status_code == 429  # 203.0.113.7 is locked
+    proxy.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.8"
+    assert _try_login(proxy, "office@example.vn", PASSWORD).status_code == 302  # the proxy itself is not
+    with svc.db.read() as db:
+        failed = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")))
+    assert {e.detail["address"] for e in failed} == {"203.0.113.7"}
+
+
 def test_the_lock_lifts_when_the_window_has_passed(app: Flask, svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ratelimit, "WINDOW", 6)  # seconds instead of 15 minutes, in the same real Redis
     make_user(svc, "clerk", "patient@example.vn")

@@ -23,6 +23,16 @@ def _svc() -> Services:
     return Services.from_env()
 
 
+def _ready_svc() -> Services:
+    """Services on a database created or upgraded first: a command run on a fresh data dir answers plainly
+    ("letter 1 does not exist") instead of failing on a missing table."""
+    from web.bootstrap import prepare_database
+
+    svc = _svc()
+    prepare_database(svc)
+    return svc
+
+
 @contextlib.contextmanager
 def _as_click_error() -> Iterator[None]:
     """A DonthuError becomes click's plain "Error: message" and exit code 1, not a traceback."""
@@ -142,7 +152,7 @@ def status(letter_id: int, as_json: bool) -> None:
     """Show a letter's progress through the pipeline."""
     from web.letter_status import letter_status
 
-    info = letter_status(_svc(), letter_id)
+    info = letter_status(_ready_svc(), letter_id)
     if info is None:
         raise click.ClickException(f"letter {letter_id} does not exist")
     if as_json:
@@ -166,7 +176,7 @@ def retry(letter_ids: tuple[int, ...], sync: bool) -> None:
     from ingest.dispatch import InlineDispatcher, RQDispatcher
     from ingest.pipeline import retry_letter
 
-    svc = _svc()
+    svc = _ready_svc()
     dispatch = InlineDispatcher(svc) if sync else RQDispatcher(svc)
     for letter_id in letter_ids:
         with _as_click_error():
@@ -180,7 +190,7 @@ def sweep(as_json: bool) -> None:
     """Re-queue letters whose job vanished (worker killed, Redis restarted)."""
     from ingest.sweeper import sweep as run_sweep
 
-    report = run_sweep(_svc())
+    report = run_sweep(_ready_svc())
     if as_json:
         _emit(report.as_dict())
     else:

@@ -117,9 +117,11 @@ def page_image(letter_id: int, index: int):  # noqa: ANN201
         path = str(services().store.path(page.image_path))
         seen = visibility(db, g.user, letter)
         boxes = seen.masker.word_boxes(page.words or []) if seen.masked else []
-        if seen.masked and not page.words:
-            abort(403)  # no word boxes to black out: the scan itself would show the denouncer
-    record_views(services().db, g.user, [seen], via="web", page=index)
+        # no word boxes to black out: the scan itself would show the denouncer
+        refused = seen.masked and not page.words
+    record_views(services().db, g.user, [seen], via="web", page=index, **({"refused": True} if refused else {}))
+    if refused:
+        abort(403)
     if seen.masked:
         response = send_file(io.BytesIO(masked_png(path, boxes)), mimetype="image/png")
         response.headers["Cache-Control"] = "private, no-store"
