@@ -36,11 +36,23 @@
     return { bar: bar, state: state };
   }
 
-  function poll(id, ui) {
+  // Polling backs off while nothing changes (1.5 s, growing to 10 s) and starts quick again on any progress, so a
+  // clerk who drops 50 files does not send 30 requests a second for the whole batch; a failed request (server
+  // restarting, network) is tried again later rather than leaving the row frozen.
+  var QUICK = 1500, SLOW = 10000;
+
+  function later(id, ui, delay, last) {
+    setTimeout(function () { poll(id, ui, delay, last); }, delay);
+  }
+
+  function poll(id, ui, delay, last) {
+    delay = delay || QUICK;
     var xhr = new XMLHttpRequest();
     xhr.open("GET", url(form.dataset.statusUrl, id));
+    xhr.onerror = function () { later(id, ui, Math.min(delay * 2, SLOW), last); };
     xhr.onload = function () {
-      if (xhr.status !== 200) return;
+      if (xhr.status === 403 || xhr.status === 404) return;  // gone or not ours: nothing more to show
+      if (xhr.status !== 200) { later(id, ui, Math.min(delay * 2, SLOW), last); return; }
       var info = JSON.parse(xhr.responseText);
       var label = T.status[info.status] || info.status;
       if (info.page_count) label += " (" + info.pages_done + "/" + info.page_count + " " + T.pages + ")";
@@ -56,7 +68,8 @@
         review.href = url(form.dataset.reviewUrl, id); review.textContent = " · " + T.review;
         ui.state.appendChild(review);
       }
-      if (!settled) setTimeout(function () { poll(id, ui); }, 1500);
+      var progress = [info.status, info.pages_done, info.stages_done].join("|");
+      if (!settled) later(id, ui, progress === last ? Math.min(delay * 1.5, SLOW) : QUICK, progress);
     };
     xhr.send();
   }
