@@ -317,8 +317,10 @@ def test_a_token_issued_on_the_page_authenticates_the_api_until_revoked(app: Fla
         row = db.scalar(select(ApiToken).where(ApiToken.user_id == user_id))
     listed = re.search(rf'<tr data-token-id="{row.id}".*?</tr>', page, re.S).group(0)
     assert "máy quét" in listed and "Còn hiệu lực" in listed and "Chưa dùng" not in listed
+    assert "Theo vai trò" in listed
     issued = _events(svc, "admin.token_issued")
-    assert len(issued) == 1 and issued[0].detail == {"target_user_id": user_id, "token_id": row.id, "name": "máy quét"}
+    assert len(issued) == 1 and issued[0].detail == {"target_user_id": user_id, "token_id": row.id, "name": "máy quét",
+                                               "read_only": False}
     assert token not in str(issued[0].detail)
 
     assert _post(client, f"/admin/users/{_admin_id(svc)}/tokens/{row.id}/revoke").status_code == 404  # not theirs

@@ -30,6 +30,7 @@ from ingest.services import Services
 from models import ROLES, ApiToken, AuditEvent, Dossier, Holiday, Letter, Notification, ReceptionSession, User, Visit
 from tests.webkit import COMPLAINT, DENUNCIATION, PASSWORD, csrf, make_letter, make_user
 from web import ratelimit
+from web.accounts import issue_token
 from web.app import create_app
 from web.ratelimit import MAX_FAILURES, LoginLimiter
 
@@ -471,6 +472,30 @@ def test_read_only_roles_cannot_change_anything_through_the_api(app: Flask, svc:
     assert _audit_count(svc) == before
 
 
+def test_a_read_only_token_reads_but_every_write_is_refused_whatever_the_role(
+        app: Flask, svc: Services, world: dict) -> None:
+    user_id, _ = world["users"]["reviewer"]  # a role that may review, open dossiers and upload
+    with svc.db.write() as db:
+        token = issue_token(db, db.get(User, user_id), "bảng theo dõi", read_only=True)
+    api = app.test_client()
+    assert api.get(f"/api/v1/letters/{world['waiting']}", headers=_bearer(token)).status_code == 200
+    assert api.get("/api/v1/search?q=khiếu+nại", headers=_bearer(token)).status_code == 200
+    before = _audit_count(svc)
+    with svc.db.read() as db:
+        letters = db.scalar(select(func.count()).select_from(Letter))
+    for rule in _post_rules(app, api=True):
+        response = api.post(_fill(rule, _ids(world)), headers=_bearer(token),
+                            json={"letter_id": world["waiting"], "type": "khieu_nai", "agency": "UBND_TINH",
+                                  "field": "dat_dai"})
+        assert response.status_code == 403 and response.get_json()["code"] == "forbidden", rule
+    upload = api.post("/api/v1/letters", headers=_bearer(token), content_type="multipart/form-data",
+                      data={"file": (io.BytesIO("Đơn phản ánh".encode()), "pa.txt")})
+    assert upload.status_code == 403
+    with svc.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(Letter)) == letters
+    assert _audit_count(svc) == before
+
+
 def test_a_token_only_works_in_the_authorization_header_and_never_signs_in_a_page(
         app: Flask, svc: Services, world: dict) -> None:
     token = world["users"]["reviewer"][1]
@@ -642,8 +667,6 @@ def test_every_state_changing_route_writes_an_audit_row_naming_its_actor(
                          for n in range(2)]
         db.add_all(notifications)
         db.flush()
-        from web.accounts import issue_token
-
         admin_token = issue_token(db, db.get(User, admin_id), "test")
         register_no = db.get(Letter, world["waiting"]).register_no
     context = {**world, "notifications": [n.id for n in notifications], "admin_token": admin_token,

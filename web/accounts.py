@@ -45,14 +45,17 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, user: User, name: str = "") -> str:
-    """A new personal API token; only its digest is stored, so the caller must show it now."""
+def issue_token(session: Session, user: User, name: str = "", *, read_only: bool = False) -> str:
+    """A new personal API token; only its digest is stored, so the caller must show it now. A ``read_only`` one
+    may only read, whatever the user's role allows."""
     token = "dt_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), name=name))
+    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), name=name, read_only=read_only))
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def token_holder(session: Session, token: str) -> tuple[User, ApiToken] | None:
+    """The active user a live token belongs to, with the token's row (its scope); None when it is unknown,
+    revoked or its user disabled."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                 ApiToken.revoked_at.is_(None)))
     if row is None:
@@ -61,7 +64,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     if user is None or not user.active:
         return None
     row.last_used_at = utcnow()
-    return user
+    return user, row
 
 
 def ensure_admin(session: Session, password: str | None) -> tuple[User, str | None]:

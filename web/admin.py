@@ -227,10 +227,11 @@ def issue_user_token(user_id: int):  # noqa: ANN201
         return _user_page(user_id, status=400)
     with services().db.write() as db:
         user = _load_user(db, user_id)
-        token = issue_token(db, user, name)
+        read_only = request.form.get("read_only") == "1"
+        token = issue_token(db, user, name, read_only=read_only)
         db.flush()
         token_id = db.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == user.id))
-        _audit(db, "admin.token_issued", target_user_id=user.id, token_id=token_id, name=name)
+        _audit(db, "admin.token_issued", target_user_id=user.id, token_id=token_id, name=name, read_only=read_only)
         email = user.email
     flash(gettext("Token API mới của %(email)s: %(token)s — hãy sao chép ngay, token này sẽ không được hiển thị lại.",
                   email=email, token=token), "secret")

@@ -17,7 +17,7 @@ from ingest.errors import IntakeError
 from ingest.indexing import index_letter
 from ingest.review import ReviewInput, review_letter
 from models import Dossier, Letter, User
-from web.accounts import user_for_token
+from web.accounts import token_holder
 from web.app import MAX_ID, api_error, services
 from web.dossiers import dossier_masker
 from web.letter_status import letter_status
@@ -40,12 +40,15 @@ def api_auth(view):  # noqa: ANN001, ANN201
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             with services().db.write() as db:
-                user = user_for_token(db, header[7:].strip())
-                if user is not None:
-                    db.expunge(user)
-            if user is None:
+                holder = token_holder(db, header[7:].strip())
+                read_only = holder is not None and holder[1].read_only
+                if holder is not None:
+                    db.expunge(holder[0])
+            if holder is None:
                 return _error("invalid or revoked API token", "unauthorized", 401)
-            g.user = user
+            if read_only and request.method not in ("GET", "HEAD", "OPTIONS"):
+                return _error("this API token is read-only", "forbidden", 403)
+            g.user = holder[0]
         elif g.get("user") is not None and session.get("user_id"):
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 try:  # a cookie session must prove the request came from our own page

@@ -630,7 +630,9 @@ def user() -> None:
 @click.option("--name", "full_name", default="", help="Full name.")
 @click.option("--password", help="Password (default: generated and printed).")
 @click.option("--token", is_flag=True, help="Also issue a personal API token and print it.")
-def user_create(email: str, role: str, full_name: str, password: str | None, token: bool) -> None:
+@click.option("--read-only-token", is_flag=True, help="Also issue a read-only API token (GET only) and print it.")
+def user_create(email: str, role: str, full_name: str, password: str | None, token: bool,
+                read_only_token: bool) -> None:
     """Create a user."""
     import secrets
 
@@ -646,7 +648,8 @@ def user_create(email: str, role: str, full_name: str, password: str | None, tok
             account = create_user(session, email, password, role, full_name=full_name)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-        api_token = issue_token(session, account, "cli") if token else None
+        api_token = (issue_token(session, account, "cli", read_only=read_only_token)
+                     if token or read_only_token else None)
     click.echo(f"created {account.email} ({role})")
     if generated:
         click.echo(f"password: {password}")

@@ -29,7 +29,9 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "Donthu API", "version": "1",
                  "description": "Letters (đơn thư), review, dossiers (hồ sơ vụ việc) and search. Authenticate with a "
                                 "personal token: `Authorization: Bearer TOKEN` (`donthu user create EMAIL --role R "
-                                "--token`). A denouncer's identity is masked for callers who do not handle the letter."},
+                                "--token`). A token acts with its user's role; a read-only token (`--read-only-token`) "
+                                "is refused (403) on anything but GET. A denouncer's identity is masked for callers "
+                                "who do not handle the letter."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
