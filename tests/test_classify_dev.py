@@ -64,8 +64,6 @@ def test_dev_set_beats_the_paperless_baseline(report: dict) -> None:
     assert _above(ours["agency"]["top3"], base["agency"]["top3"])
 
 
-@pytest.mark.xfail(strict=True, reason="field macro-F1 ties the baseline on the dev set (both 0.897, the same two "
-                                       "letters missed); see the issue note")
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_dev_set_field_beats_the_paperless_baseline(report: dict) -> None:
     assert _above(report["model"]["field"]["macro_f1"], report["baseline"]["field"]["macro_f1"])
