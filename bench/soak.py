@@ -92,15 +92,13 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.web_load import (  # noqa: E402
-    MARKER,
     PASSWORD,
     TARGET_P95_MS,
     Client,
     Sample,
-    build,
+    ensure_built,
     ensure_users,
     free_port,
-    letter_count,
     percentile,
     pick_routes,
     run_user,
@@ -308,18 +306,8 @@ def prepare_base(args: argparse.Namespace) -> tuple[Path, bool]:
     created = args.data_dir is None or not base.exists()
     base.mkdir(parents=True, exist_ok=True)
     os.environ["DONTHU_DATA_DIR"] = str(base)
-    svc = Services(load_settings())
-    have = letter_count(svc)
-    if args.reuse and have == args.letters:
-        print(f"reusing {base}: {have:,} letters")
-    else:
-        if have and not (base / MARKER).exists():
-            raise SystemExit(f"{base} holds {have:,} letters bench/web_load.py did not make: pick another "
-                             f"--data-dir (or --reuse with --letters {have})")
-        from bench.web_load import _wipe
-
-        _wipe(base)
-        build(svc, args.letters, max(1, args.build_jobs), args.letters // 20)
+    ensure_built(Services(load_settings()), base, args.letters, args.build_jobs, args.letters // 20,
+                 reuse=args.reuse)
     dispose_all()
     return base, created
 

@@ -386,6 +386,21 @@ def letter_count(svc: Services) -> int | None:
         return None
 
 
+def ensure_built(svc: Services, data_dir: Path, letters: int, jobs: int, dossiers: int, *, reuse: bool) -> bool:
+    """Build ``letters`` letters into ``data_dir`` unless ``reuse`` finds it holding that many (True then). A dir
+    holding letters this script did not build is never wiped."""
+    have = letter_count(svc)
+    if reuse and have == letters:
+        print(f"reusing {data_dir}: {have:,} letters")
+        return True
+    if have and not (data_dir / MARKER).exists():
+        raise SystemExit(f"{data_dir} holds {have:,} letters bench/web_load.py did not make: pick another "
+                         f"--data-dir (or --reuse with --letters {have})")
+    _wipe(data_dir)
+    build(svc, letters, max(1, jobs), dossiers)
+    return False
+
+
 def _wipe(data_dir: Path) -> None:
     """Remove what an earlier build of this script left (database, index, marker); keep the trained model."""
     dispose_all()  # a pooled connection would go on writing to the unlinked file
@@ -668,17 +683,9 @@ def main() -> int:
     server: subprocess.Popen | None = None
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        have = letter_count(svc)
-        if args.reuse and have == args.letters:
+        dossiers = args.letters // 20 if args.dossiers is None else args.dossiers
+        if ensure_built(svc, data_dir, args.letters, args.build_jobs, dossiers, reuse=args.reuse):
             prepare_database(svc, with_admin=True)  # migrations that landed since the build
-            print(f"reusing {data_dir}: {have:,} letters")
-        else:
-            if have and not (data_dir / MARKER).exists():
-                raise SystemExit(f"{data_dir} holds {have:,} letters this script did not make: pick another "
-                                 f"--data-dir (or --reuse with --letters {have})")
-            _wipe(data_dir)
-            build(svc, args.letters, max(1, args.build_jobs), args.letters // 20 if args.dossiers is None
-                  else args.dossiers)
         emails = ensure_users(svc, args.users)
         wl = workload(svc, random.Random(args.seed))
 
