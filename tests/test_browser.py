@@ -73,16 +73,22 @@ def live_system(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page():  # noqa: ANN201
+def browser():  # noqa: ANN201
+    """Headless Debian Chromium driven by Playwright."""
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is not installed: run `make setup`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
-        yield context.new_page()
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    return context.new_page()
 
 
 def test_clerk_logs_in_uploads_a_scan_and_sees_it_read(live_system: str, page, tmp_path: Path) -> None:  # noqa: ANN001

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ARTIFACTS
-from tests.test_browser import PASSWORD, live_system, page  # noqa: F401 - fixtures
+from tests.test_browser import PASSWORD, browser, live_system, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

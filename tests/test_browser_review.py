@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.scans import damage, render_page
-from tests.test_browser import PASSWORD, live_system, page  # noqa: F401 - fixtures
+from tests.test_browser import PASSWORD, browser, live_system, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

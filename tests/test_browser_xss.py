@@ -7,7 +7,6 @@ A last pass with the policy on checks that our own pages break none of it."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, running_donthu
+from tests.test_browser import PASSWORD, browser, running_donthu  # noqa: F401 - browser is a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -53,20 +52,8 @@ def xss_system(tmp_path: Path, trained_models: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def browser():  # noqa: ANN201
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is not installed: run `make setup`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _context(browser: Any, base: str, *, bypass_csp: bool) -> tuple[Any, Any, list[str]]:  # noqa: ANN401
-    context = browser.new_context(base_url=base, bypass_csp=bypass_csp, viewport={"width": 1300, "height": 900})
+def _context(chromium: Any, base: str, *, bypass_csp: bool) -> tuple[Any, Any, list[str]]:  # noqa: ANN401
+    context = chromium.new_context(base_url=base, bypass_csp=bypass_csp, viewport={"width": 1300, "height": 900})
     context.add_init_script(WATCH)
     dialogs: list[str] = []
     page = context.new_page()
@@ -186,7 +173,7 @@ def _check(page: Any, dialogs: list[str], url: str, shown: str | None) -> list[s
     return problems
 
 
-def test_payloads_stay_text_on_every_page_that_shows_them(xss_system: str, browser: Any) -> None:  # noqa: ANN401
+def test_payloads_stay_text_on_every_page_that_shows_them(xss_system: str, browser: Any) -> None:  # noqa: ANN401, F811
     started = time.monotonic()
     context, page, dialogs = _context(browser, xss_system, bypass_csp=True)  # escaping alone must hold
     ids = _plant(page)
