@@ -60,9 +60,8 @@ def main(data_dir: str | None, verbose: bool) -> None:
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database and seed the agency catalog."""
-    from web.bootstrap import prepare_database
 
-    prepare_database(_svc())
+    _ready_svc()
     click.echo("database is up to date")
 
 
@@ -79,10 +78,8 @@ def ingest(files: tuple[str, ...], channel: str, received, as_json: bool, wait: 
     """Register FILES in the order given and queue them for reading."""
     from ingest.dispatch import dispatch_new_letter
     from ingest.intake import register_file
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     received_date: date | None = received.date() if received else None
     outcomes: list[dict] = []
     refused = False
@@ -270,10 +267,8 @@ def classify(source: str, as_json: bool, jsonl: str | None) -> None:
 def train(as_json: bool, force: bool) -> None:
     """Retrain on the corpus plus reviewers' labels; replace the model only if it is not worse."""
     from ingest.classification import retrain
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     result = retrain(svc, force=force)
     if as_json:
         _emit(result.as_dict())
@@ -293,10 +288,8 @@ def evaluate(data_file: str, as_json: bool) -> None:
     from classify.evaluate import PaperlessBaseline, score_extraction, score_predictions
     from classify.training import reviewed_examples
     from ingest.classification import current_classifier
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     with open(data_file, encoding="utf-8") as fh:
         records = [json.loads(line) for line in fh if line.strip()]
     model = current_classifier(svc.settings)
@@ -339,10 +332,8 @@ def search(query: tuple[str, ...], type_, agency, field_, status, channel, dossi
            sort: str, limit: int, offset: int, as_json: bool) -> None:
     """Search letters by name, content or number, with or without diacritics."""
     from search.base import SearchQuery
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     result = svc.search.query(SearchQuery(
         text=" ".join(query), type=type_, agency=agency, field=field_, status=status, channel=channel,
         dossier_id=dossier, date_from=date_from.date() if date_from else None,
@@ -368,12 +359,10 @@ def duplicates(letter_ids: tuple[int, ...], text_file: str | None, as_json: bool
     """Earlier letters this one repeats (same sender, same matter) or is related to."""
     from ingest.duplicates import check_letter, check_text
     from models import Letter
-    from web.bootstrap import prepare_database
 
     if not letter_ids and not text_file:
         raise click.UsageError("give letter ids or --text-file")
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     outcomes: list[dict] = []
     if text_file:
         text = sys.stdin.read() if text_file == "-" else Path(text_file).read_text(encoding="utf-8")
@@ -407,10 +396,8 @@ def reindex(batch: int, fresh: bool) -> None:
 
     from ingest.indexing import reindex as run_reindex
     from models import Letter
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     with svc.db.read() as session:
         total = session.scalar(select(func.count(Letter.id)).where(Letter.status == "ocr_done")) or 0
     with click.progressbar(length=total, label="Lập chỉ mục", file=sys.stderr) as bar:
@@ -429,10 +416,8 @@ def check(repair: bool, deep: bool, grace: float, as_json: bool) -> None:
     """Verify that database, files, queue and search index agree; exit 1 while anything is left unresolved."""
     from ingest.check import KINDS
     from ingest.check import check as run_check
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     report = run_check(svc, repair=repair, deep=deep, grace_seconds=grace)
     if as_json:
         _emit(report.as_dict())
@@ -500,10 +485,9 @@ def copy_db(target_url: str) -> None:
 def worker(count: int) -> None:
     """Run the background workers (and the sweeper) until stopped."""
     from ingest.workers import run_supervisor
-    from web.bootstrap import prepare_database, prepare_model
+    from web.bootstrap import prepare_model
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     prepare_model(svc)
     run_supervisor(svc, count or svc.settings.worker_count)
 
@@ -517,10 +501,8 @@ def worker(count: int) -> None:
 def watch(folder: str, channel: str, interval: float, once: bool, sync: bool) -> None:
     """Register every file a scanner drops into FOLDER; move it to done/ or failed/."""
     from ingest.watch import FolderWatcher
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     watcher = FolderWatcher(svc, Path(folder), channel=channel, sync=sync)
     if once:
         for line in watcher.scan_once(settle_seconds=0):
@@ -571,10 +553,8 @@ def report(kind: str, year, quarter, month, day, start, end, stat: bool, weekly:
     from core.periods import parse_period
     from ingest.reports.filing import file_report, file_weekly_report
     from ingest.reports.service import build_report
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     if weekly:
         row, made = file_weekly_report(svc)
         click.echo(f"{'filed' if made else 'already filed'}: {row.label} -> {row.xlsx_path}, {row.pdf_path}")
@@ -612,10 +592,8 @@ def remind() -> None:
     from datetime import date
 
     from ingest.followup import remind as send_reminders
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     click.echo(f"{send_reminders(svc, date.today())} new reminders")
 
 
@@ -637,10 +615,8 @@ def user_create(email: str, role: str, full_name: str, password: str | None, tok
     import secrets
 
     from web.accounts import create_user, issue_token
-    from web.bootstrap import prepare_database
 
-    svc = _svc()
-    prepare_database(svc)
+    svc = _ready_svc()
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     with svc.db.write() as session:
